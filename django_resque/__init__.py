@@ -1,0 +1,75 @@
+"""django-resque: GitHub's Resque model of background jobs for Django, on Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import payload as _payload, queue as _queues, stats as _stats
+from .job import Job, enqueue_many, job
+from .payload import Payload
+
+__all__ = [
+    "Job",
+    "Payload",
+    "dequeue",
+    "enqueue",
+    "enqueue_at",
+    "enqueue_in",
+    "enqueue_many",
+    "enqueue_to",
+    "info",
+    "job",
+    "peek",
+    "queues",
+    "remove_queue",
+    "size",
+]
+
+
+def enqueue(job: Job, *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``job`` on its own queue (Ruby's ``Resque.enqueue``)."""
+    job.delay(*args, **kwargs)
+
+
+def enqueue_to(queue: str, job: Job | str, *args: Any, **kwargs: Any) -> None:
+    """Enqueue on ``queue``; ``job`` may be a name served by another (e.g. Ruby) fleet."""
+    if isinstance(job, Job):
+        job.enqueue_to(queue, *args, **kwargs)
+    else:
+        _queues.push(queue, _payload.build(job, args, kwargs))
+
+
+def enqueue_at(when: Any, job: Job, *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``job`` at a datetime (resque-scheduler's delayed queue)."""
+    job.enqueue_at(when, *args, **kwargs)
+
+
+def enqueue_in(delay: Any, job: Job, *args: Any, **kwargs: Any) -> None:
+    """Enqueue ``job`` after ``delay`` seconds or a timedelta."""
+    job.enqueue_in(delay, *args, **kwargs)
+
+
+def dequeue(job: Job, *args: Any) -> int:
+    """Remove ``job``'s queued jobs (with exactly ``args``, if given); returns how many."""
+    return _queues.dequeue(job.queue, job.name, *args)
+
+
+def size(queue: str) -> int:
+    return _queues.size(queue)
+
+
+def peek(queue: str, start: int = 0, count: int = 1) -> list[Payload]:
+    return _queues.peek(queue, start, count)
+
+
+def queues() -> list[str]:
+    """Every known queue, sorted."""
+    return _queues.names()
+
+
+def remove_queue(queue: str) -> None:
+    _queues.remove_queue(queue)
+
+
+def info() -> dict[str, Any]:
+    return _stats.info()

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core.signals import setting_changed
+from django.utils.module_loading import autodiscover_modules
+
+from . import conf, connection
+
+
+class ResqueConfig(AppConfig):
+    name = "django_resque"
+    verbose_name = "Resque"
+    default_auto_field = "django.db.models.AutoField"
+
+    def ready(self) -> None:
+        autodiscover_modules("jobs")
+        setting_changed.connect(_reset_on_change, dispatch_uid="django_resque.settings")
+
+
+def _reset_on_change(*, setting: str, **kwargs: object) -> None:
+    if setting != "RESQUE":
+        return
+    conf.reset()
+    connection.reset()

@@ -1,0 +1,96 @@
+"""Lazy settings: the one ``RESQUE`` dict, merged with defaults when first read.
+
+Nothing is read at import time. The merged dict is cached and dropped when Django's
+``setting_changed`` fires (see ``apps.py``), so ``override_settings`` works.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
+
+DEFAULTS: dict[str, Any] = {
+    # Connection: exactly one of REDIS_URL or CONNECTION (a django-redis cache alias).
+    "REDIS_URL": None,
+    "CONNECTION": None,
+    "REDIS_OPTIONS": {},
+    # Key prefix; "resque" is Ruby Resque's, so both fleets share the same keys.
+    "NAMESPACE": "resque",
+    # Run jobs inline at enqueue time (after a JSON round trip) instead of queueing.
+    "ALWAYS_EAGER": False,
+    "DEFAULT_QUEUE": "default",
+    # Seconds a job may run before the worker kills it; None means no limit.
+    "JOB_TIMEOUT": None,
+    "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
+    "HEARTBEAT_INTERVAL": 60,
+    "PRUNE_INTERVAL": 300,
+    "SCHEDULE": {},
+}
+
+_CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
+
+
+@cache
+def resque_settings() -> dict[str, Any]:
+    """The merged RESQUE settings, validated once per settings change."""
+    user = getattr(django_settings, "RESQUE", {})
+    if not isinstance(user, dict):
+        raise ImproperlyConfigured("RESQUE must be a dict, got %s." % type(user).__name__)
+    unknown = sorted(set(user) - set(DEFAULTS))
+    if unknown:
+        raise ImproperlyConfigured(
+            "Unknown RESQUE setting(s): %s. Known: %s." % (", ".join(unknown), ", ".join(DEFAULTS))
+        )
+    merged = {**DEFAULTS, **user}
+    _check_connection(merged)
+    _check_types(merged)
+    return merged
+
+
+def get(name: str) -> Any:
+    """One RESQUE setting by name."""
+    return resque_settings()[name]
+
+
+def reset() -> None:
+    """Forget the cached settings (called on ``setting_changed``)."""
+    resque_settings.cache_clear()
+
+
+def _check_connection(merged: dict[str, Any]) -> None:
+    given = [key for key in _CONNECTION_KEYS if merged[key]]
+    if not given:
+        raise ImproperlyConfigured(
+            "RESQUE['REDIS_URL'] (e.g. 'redis://127.0.0.1:6379/0') or "
+            "RESQUE['CONNECTION'] (a django-redis cache alias) must be set."
+        )
+    if len(given) > 1:
+        raise ImproperlyConfigured("Set only one of RESQUE['REDIS_URL'] and RESQUE['CONNECTION'].")
+    url = merged["REDIS_URL"]
+    if url and not str(url).startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
+        raise ImproperlyConfigured(
+            "RESQUE['REDIS_URL'] must start with redis://, rediss://, unix:// or "
+            "redis+sentinel://, got %r." % url
+        )
+
+
+def _check_types(merged: dict[str, Any]) -> None:
+    namespace = merged["NAMESPACE"]
+    if not isinstance(namespace, str) or not namespace or ":" in namespace:
+        raise ImproperlyConfigured(
+            "RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,)
+        )
+    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL"):
+        if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
+            raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))
+    timeout = merged["JOB_TIMEOUT"]
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ImproperlyConfigured("RESQUE['JOB_TIMEOUT'] must be None or a positive number, got %r." % (timeout,))
+    for key in ("REDIS_OPTIONS", "SCHEDULE"):
+        if not isinstance(merged[key], dict):
+            raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
+    if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
+        raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")

@@ -1,0 +1,129 @@
+"""The Redis client, built from settings on first use.
+
+``REDIS_URL`` gets a client of our own; ``CONNECTION`` reuses a django-redis cache's
+pool. Clients are per process: after ``fork`` the child calls ``reset()`` and builds
+its own, so no socket is ever shared between processes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import redis
+from redis.sentinel import Sentinel
+
+from . import conf
+from .exceptions import ResqueConfigurationError, ResqueConnectionError
+
+_client: redis.Redis | None = None
+_client_pid: int | None = None
+
+
+def get_redis() -> redis.Redis:
+    """The process's Redis client (bytes replies)."""
+    global _client, _client_pid
+    if _client is None or _client_pid != os.getpid():
+        _client, _client_pid = _build_client(), os.getpid()
+    return _client
+
+
+def set_redis(client: redis.Redis | None) -> None:
+    """Use ``client`` from now on in this process (tests, embedding); None resets."""
+    global _client, _client_pid
+    _client, _client_pid = client, (os.getpid() if client is not None else None)
+
+
+def reset() -> None:
+    """Drop the client without closing its sockets: they may belong to the parent."""
+    set_redis(None)
+
+
+def describe() -> str:
+    """The configured server, password masked, for messages."""
+    alias = conf.get("CONNECTION")
+    if alias:
+        return f"django-redis cache {alias!r}"
+    return mask_password(conf.get("REDIS_URL"))
+
+
+def mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+@contextlib.contextmanager
+def translate_errors() -> Iterator[None]:
+    """Re-raise redis-py connection failures as ResqueConnectionError naming the server."""
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise ResqueConnectionError(describe(), exc) from exc
+
+
+def _build_client() -> redis.Redis:
+    alias = conf.get("CONNECTION")
+    if alias:
+        return _client_from_cache(alias)
+    url = conf.get("REDIS_URL")
+    options = dict(conf.get("REDIS_OPTIONS"))
+    if url.startswith("redis+sentinel://"):
+        return _client_from_sentinel_url(url, options)
+    return redis.Redis.from_url(url, **options)
+
+
+def _client_from_cache(alias: str) -> redis.Redis:
+    from django.conf import settings
+
+    if alias not in settings.CACHES:
+        raise ResqueConfigurationError(
+            f"RESQUE['CONNECTION'] names cache {alias!r}, which is not in CACHES "
+            f"(known: {', '.join(settings.CACHES)})."
+        )
+    try:
+        from django_redis import get_redis_connection
+
+        return get_redis_connection(alias)
+    except NotImplementedError as exc:
+        raise ResqueConfigurationError(
+            f"RESQUE['CONNECTION'] names cache {alias!r}, which is not a django-redis cache."
+        ) from exc
+
+
+def parse_sentinel_url(url: str) -> dict[str, Any]:
+    """``redis+sentinel://[:pw@]h1:26379,h2:26379/service[/db][?socket_timeout=..]``."""
+    parts = urlsplit(url)
+    hosts_part = parts.netloc.rsplit("@", 1)[-1]
+    sentinels = []
+    for host_port in filter(None, hosts_part.split(",")):
+        host, _, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "26379")
+        sentinels.append((host, int(port or 26379)))
+    path = [segment for segment in parts.path.split("/") if segment]
+    if not sentinels or not path:
+        raise ResqueConfigurationError(
+            "RESQUE['REDIS_URL'] sentinel form is redis+sentinel://host:port[,host:port]/service[/db], "
+            f"got {mask_password(url)!r}."
+        )
+    options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    if "socket_timeout" in options:
+        options["socket_timeout"] = float(options["socket_timeout"])
+    password = unquote(parts.password) if parts.password else None
+    return {
+        "sentinels": sentinels,
+        "service": path[0],
+        "db": int(path[1]) if len(path) > 1 else 0,
+        "password": password,
+        "options": options,
+    }
+
+
+def _client_from_sentinel_url(url: str, options: dict[str, Any]) -> redis.Redis:
+    parsed = parse_sentinel_url(url)
+    sentinel = Sentinel(parsed["sentinels"], **parsed["options"])
+    return sentinel.master_for(parsed["service"], db=parsed["db"], password=parsed["password"], **options)

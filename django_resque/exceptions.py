@@ -1,0 +1,51 @@
+"""One error hierarchy for django-resque."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class ResqueError(Exception):
+    """Base class of every django-resque error."""
+
+
+class ResqueConfigurationError(ResqueError, ImproperlyConfigured):
+    """A setting or a job definition is wrong."""
+
+
+class ResqueConnectionError(ResqueError, ConnectionError):
+    """Redis could not be reached; the message names the (password-masked) URL."""
+
+    def __init__(self, url: str, cause: BaseException | None = None) -> None:
+        self.url = url
+        detail = f": {cause}" if cause else ""
+        super().__init__(f"Cannot reach Redis at {url}{detail}")
+
+
+class MalformedPayloadError(ResqueError, ValueError):
+    """A payload read from Redis is not a Resque job; carries the raw data."""
+
+    def __init__(self, reason: str, raw: bytes | str) -> None:
+        self.reason = reason
+        self.raw = raw
+        shown = raw if len(raw) <= 200 else raw[:200] + (b"..." if isinstance(raw, bytes) else "...")
+        super().__init__(f"Malformed job payload ({reason}): {shown!r}")
+
+
+class UnknownJobError(ResqueError, LookupError):
+    """A payload names a job that this app never registered."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"No job is registered under the name {name!r}. Only functions and classes "
+            "decorated with @job (in an installed app's jobs module) can run."
+        )
+
+
+class DuplicateJobError(ResqueConfigurationError):
+    """Two different callables were registered under one job name."""
+
+
+class JobArgumentError(ResqueError, TypeError):
+    """An argument cannot travel as JSON; raised at the call site."""

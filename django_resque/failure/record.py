@@ -1,0 +1,101 @@
+"""The failure record, in Ruby Resque's exact JSON field order.
+
+``{"failed_at","payload","exception","error","backtrace","worker","queue"}`` and
+``retried_at`` appended after a retry; unknown keys survive a round trip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import MalformedPayloadError
+from ..payload import dumps
+
+TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
+_FIELDS = ("failed_at", "payload", "exception", "error", "backtrace", "worker", "queue")
+
+
+def format_time(when: dt.datetime | None = None) -> str:
+    """``2026/11/22 13:09:14 UTC``, as Ruby's ``strftime("%Y/%m/%d %H:%M:%S %Z")``."""
+    when = when or dt.datetime.now(dt.timezone.utc)
+    return when.strftime(TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class FailureRecord:
+    failed_at: str
+    payload: dict[str, Any]
+    exception: str
+    error: str
+    backtrace: list[str]
+    worker: str
+    queue: str
+    retried_at: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def job_name(self) -> str:
+        name = self.payload.get("class") if isinstance(self.payload, dict) else None
+        return name if isinstance(name, str) else ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {name: getattr(self, name) for name in _FIELDS}
+        data.update(self.extra)
+        if self.retried_at is not None:
+            data["retried_at"] = self.retried_at
+        return data
+
+    def encode(self) -> str:
+        return dumps(self.as_dict())
+
+    def retried(self, when: dt.datetime | None = None) -> FailureRecord:
+        return dataclasses.replace(self, retried_at=format_time(when))
+
+
+def from_exception(
+    exc: BaseException, payload: dict[str, Any], worker: str, queue: str, *, when: dt.datetime | None = None
+) -> FailureRecord:
+    """A record for ``exc`` raised while performing ``payload``."""
+    return FailureRecord(
+        failed_at=format_time(when),
+        payload=payload,
+        exception=type(exc).__name__,
+        error=str(exc),
+        backtrace=format_backtrace(exc),
+        worker=worker,
+        queue=queue,
+    )
+
+
+def format_backtrace(exc: BaseException) -> list[str]:
+    """One string per frame, innermost last, as Python prints them."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return [f"{frame.filename}:{frame.lineno}:in `{frame.name}'" for frame in frames]
+
+
+def decode(raw: bytes | str) -> FailureRecord:
+    """Parse a record from Redis (ours or Ruby's)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedPayloadError(f"failure record is not JSON: {exc}", raw) from exc
+    if not isinstance(data, dict):
+        raise MalformedPayloadError("failure record is not a JSON object", raw)
+    known = {name: data.get(name) for name in _FIELDS}
+    extra = {key: value for key, value in data.items() if key not in _FIELDS and key != "retried_at"}
+    return FailureRecord(
+        failed_at=str(known["failed_at"] or ""),
+        payload=known["payload"] if isinstance(known["payload"], dict) else {},
+        exception=str(known["exception"] or ""),
+        error=str(known["error"] or ""),
+        backtrace=[str(line) for line in known["backtrace"] or []],
+        worker=str(known["worker"] or ""),
+        queue=str(known["queue"] or ""),
+        retried_at=data.get("retried_at"),
+        extra=extra,
+    )

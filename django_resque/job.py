@@ -1,0 +1,206 @@
+"""The ``@job`` decorator and ``Job``: a registered function or Resque-style class.
+
+    @job(queue="mail")
+    def send_welcome(user_id): ...
+
+    send_welcome.delay(42)            # enqueue on "mail"
+    send_welcome(42)                  # still runs in-process
+
+    @job
+    class Archive:                     # Resque style: ``queue`` and ``perform``
+        queue = "file_serve"
+        @classmethod
+        def perform(cls, repo_id, branch="master"): ...
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, overload
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import conf, payload as payload_codec, queue as queue_api, registry
+from .exceptions import ResqueConfigurationError
+from .payload import Payload
+from .scheduler import delayed
+from .signals import job_enqueued
+
+T = TypeVar("T")
+
+
+class Job:
+    """A registered job: its payload name, default queue and the callable that performs it."""
+
+    def __init__(
+        self,
+        perform: Callable[..., Any],
+        *,
+        name: str,
+        queue: str | None,
+        qualname: str,
+        on_commit: bool = False,
+        timeout: float | None = None,
+        target: Any = None,
+    ) -> None:
+        self.perform = perform
+        self.name = name
+        self._queue = queue
+        self.qualname = qualname
+        self.commit_by_default = on_commit
+        self.timeout = timeout
+        self.target = target if target is not None else perform
+
+    def __repr__(self) -> str:
+        return f"<Job {self.name} queue={self.queue}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run in this process, now, like the undecorated function."""
+        return self.perform(*args, **kwargs)
+
+    @property
+    def queue(self) -> str:
+        return self._queue or conf.get("DEFAULT_QUEUE")
+
+    def payload(self, *args: Any, **kwargs: Any) -> Payload:
+        """The payload for this call; raises JobArgumentError on non-JSON arguments."""
+        return payload_codec.build(self.name, args, kwargs)
+
+    def delay(self, *args: Any, **kwargs: Any) -> None:
+        """Enqueue on the job's queue (after commit if the job was declared on_commit)."""
+        self.enqueue_to(self.queue, *args, **kwargs)
+
+    def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> None:
+        """Enqueue on ``queue`` instead of the job's own."""
+        payload = self.payload(*args, **kwargs)
+        if self.commit_by_default:
+            transaction.on_commit(lambda: self._enqueue(queue, payload))
+        else:
+            self._enqueue(queue, payload)
+
+    def on_commit(self, *args: Any, **kwargs: Any) -> None:
+        """Enqueue once the current transaction commits; never if it rolls back."""
+        payload = self.payload(*args, **kwargs)
+        transaction.on_commit(lambda: self._enqueue(self.queue, payload))
+
+    def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> int:
+        """Enqueue one job per argument tuple in a single round trip."""
+        return enqueue_many((self, tuple(args)) for args in calls)
+
+    def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> None:
+        """Run at ``when`` (an aware datetime); the scheduler moves it to the queue."""
+        self._enqueue_at_epoch(_epoch(when), *args, **kwargs)
+
+    def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> None:
+        """Run after ``delay`` seconds (or a timedelta)."""
+        seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
+        self._enqueue_at_epoch(time.time() + seconds, *args, **kwargs)
+
+    def perform_payload(self, payload: Payload) -> Any:
+        """Call the job with a payload's arguments."""
+        args, kwargs = payload.call_arguments()
+        return self.perform(*args, **kwargs)
+
+    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> None:
+        payload = self.payload(*args, **kwargs)
+        if conf.get("ALWAYS_EAGER") or epoch <= time.time():
+            # As resque-scheduler: a time not in the future is enqueued at once.
+            self._enqueue(self.queue, payload)
+            return
+        delayed.schedule(int(epoch), self.queue, payload)
+
+    def _enqueue(self, queue: str, payload: Payload) -> None:
+        if conf.get("ALWAYS_EAGER"):
+            run_eagerly(payload)
+            return
+        queue_api.push(queue, payload)
+        job_enqueued.send(sender=self, queue=queue, payload=payload)
+
+
+def run_eagerly(payload: Payload) -> Any:
+    """Perform now, after the same JSON round trip a worker would see."""
+    round_tripped = payload_codec.decode(payload.encode())
+    return registry.lookup(round_tripped.name).perform_payload(round_tripped)
+
+
+def enqueue_many(calls: Iterable[tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]]) -> int:
+    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; returns the count."""
+    prepared = []
+    for call in calls:
+        job, args, kwargs = (*call, {})[:3]
+        prepared.append((job.queue, job.payload(*args, **kwargs)))
+    if conf.get("ALWAYS_EAGER"):
+        for _queue, payload in prepared:
+            run_eagerly(payload)
+        return len(prepared)
+    return queue_api.push_many(prepared)
+
+
+@overload
+def job(target: T) -> T: ...
+
+
+@overload
+def job(
+    *,
+    queue: str | None = ...,
+    name: str | None = ...,
+    on_commit: bool = ...,
+    timeout: float | None = ...,
+) -> Callable[[T], T]: ...
+
+
+def job(
+    target: Any = None,
+    *,
+    queue: str | None = None,
+    name: str | None = None,
+    on_commit: bool = False,
+    timeout: float | None = None,
+) -> Any:
+    """Register a function (returns a Job) or a Resque-style class (returns the class)."""
+
+    def decorate(obj: Any) -> Any:
+        registered = _make_job(obj, queue=queue, name=name, on_commit=on_commit, timeout=timeout)
+        registry.register(registered)
+        if isinstance(obj, type):
+            _attach_to_class(obj, registered)
+            return obj
+        return registered
+
+    return decorate(target) if target is not None else decorate
+
+
+def _make_job(obj: Any, *, queue: str | None, name: str | None, on_commit: bool, timeout: float | None) -> Job:
+    qualname = f"{obj.__module__}.{obj.__qualname__}"
+    if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise ResqueConfigurationError(f"@job(timeout=...) on {qualname} must be a positive number, got {timeout!r}.")
+    if isinstance(obj, type):
+        perform = getattr(obj, "perform", None)
+        if not callable(perform):
+            raise ResqueConfigurationError(f"Job class {qualname} needs a 'perform' classmethod or staticmethod.")
+        queue = queue or getattr(obj, "queue", None)
+        timeout = timeout if timeout is not None else getattr(obj, "timeout", None)
+    elif not callable(obj):
+        raise ResqueConfigurationError(f"@job decorates functions and classes, not {obj!r}.")
+    else:
+        perform = obj
+    if queue is not None and not isinstance(queue, str):
+        raise ResqueConfigurationError(f"Queue of job {qualname} must be a string, got {queue!r}.")
+    return Job(perform, name=name or qualname, queue=queue, qualname=qualname,
+               on_commit=on_commit, timeout=timeout, target=obj)
+
+
+def _attach_to_class(cls: type, registered: Job) -> None:
+    cls.job = registered  # type: ignore[attr-defined]
+    for method in ("delay", "enqueue_to", "on_commit", "delay_many", "enqueue_at", "enqueue_in"):
+        setattr(cls, method, getattr(registered, method))
+
+
+def _epoch(when: dt.datetime) -> float:
+    if when.tzinfo is None:
+        when = timezone.make_aware(when)
+    return when.timestamp()

@@ -1,0 +1,127 @@
+"""Every Redis key django-resque reads or writes, and the namespace, in one place.
+
+Names match Ruby Resque 3.0 and resque-scheduler 5.0 (see WIRE-FORMAT.md), with the
+default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
+
+  <ns>:queues                         set     queue names (SADD on every push)
+  <ns>:queue:<q>                      list    job payloads, LPOP'ed from the left
+  <ns>:workers                        set     worker ids ``host:pid:queues``
+  <ns>:worker:<id>                    string  current job record while working, DEL'ed when done;
+                                              set atomically with the pop, so it is also the
+                                              in-flight copy a dead worker's job is recovered from
+  <ns>:worker:<id>:started            string  start time, ``2026-11-22 13:09:08 +0000``
+  <ns>:workers:heartbeat              hash    worker id -> ISO-8601 time of last heartbeat
+  <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker
+  <ns>:stat:<name>[:<id>]             string  processed / failed counters, global and per worker
+  <ns>:failed                         list    failure records, oldest first
+  <ns>:pause-all-workers              string  "true" pauses every worker
+  <ns>:delayed_queue_schedule         zset    epoch seconds (member = score) with delayed jobs
+  <ns>:delayed:<epoch>                list    delayed items {"class","args","queue"}
+  <ns>:timestamps:<item JSON>         set     "delayed:<epoch>" (no namespace) per time the item waits
+  <ns>:<ns>:resque_scheduler_master_lock string  scheduler leader lock (the namespace twice, as Ruby)
+  <ns>:persistent_schedules           hash    dynamic schedules: name -> JSON config
+  <ns>:schedules_changed              set     names of dynamic schedules changed since last load
+"""
+
+from __future__ import annotations
+
+from . import conf
+
+
+def namespace() -> str:
+    return conf.get("NAMESPACE")
+
+
+def _key(*parts: str) -> str:
+    return ":".join((namespace(), *parts))
+
+
+def strip_namespace(key: str) -> str:
+    """``resque:queue:mail`` -> ``queue:mail``."""
+    prefix = namespace() + ":"
+    return key[len(prefix):] if key.startswith(prefix) else key
+
+
+# Queues
+def queues() -> str:
+    return _key("queues")
+
+
+def queue(name: str) -> str:
+    return _key("queue", name)
+
+
+# Workers
+def workers() -> str:
+    return _key("workers")
+
+
+def worker(worker_id: str) -> str:
+    return _key("worker", worker_id)
+
+
+def worker_started(worker_id: str) -> str:
+    return _key("worker", worker_id, "started")
+
+
+def heartbeats() -> str:
+    return _key("workers", "heartbeat")
+
+
+def pruning_lock() -> str:
+    return _key("pruning_dead_workers_in_progress")
+
+
+def pause_all() -> str:
+    return _key("pause-all-workers")
+
+
+# Stats
+def stat(name: str, worker_id: str | None = None) -> str:
+    return _key("stat", name, worker_id) if worker_id else _key("stat", name)
+
+
+# Failures
+def failed(queue_name: str | None = None) -> str:
+    """The failed list; per queue (``<q>_failed``) for the multi-queue backend, as Ruby's."""
+    return _key(f"{queue_name}_failed") if queue_name else _key("failed")
+
+
+def failed_queues() -> str:
+    return _key("failed_queues")
+
+
+# Delayed jobs (resque-scheduler)
+def delayed_schedule() -> str:
+    return _key("delayed_queue_schedule")
+
+
+def delayed_bucket_name(timestamp: int) -> str:
+    """The bucket name without namespace, as stored inside ``timestamps:*`` sets."""
+    return f"delayed:{int(timestamp)}"
+
+
+def delayed(timestamp: int) -> str:
+    return _key(delayed_bucket_name(timestamp))
+
+
+def timestamps(encoded_item: str) -> str:
+    return _key("timestamps", encoded_item)
+
+
+# Recurring schedules (resque-scheduler)
+def scheduler_master_lock() -> str:
+    return _key(namespace(), "resque_scheduler_master_lock")
+
+
+def persistent_schedules() -> str:
+    return _key("persistent_schedules")
+
+
+def schedules_changed() -> str:
+    return _key("schedules_changed")
+
+
+def schedule_last_run() -> str:
+    """Ours, not Ruby's: hash schedule name -> epoch of the last fire time handled."""
+    return _key("django_resque", "schedule_last_run")

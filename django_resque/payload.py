@@ -1,0 +1,124 @@
+"""The Resque job payload: ``{"class": name, "args": [...]}`` as compact JSON.
+
+Encoding matches Ruby's bytes (no spaces, raw UTF-8) because Ruby compares encoded
+strings in ``Resque::Job.destroy`` and resque-scheduler's ``timestamps:`` keys.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .exceptions import JobArgumentError, MalformedPayloadError
+
+# Set on payloads whose last argument carries keyword arguments. Ruby ignores it and
+# sees a trailing hash, as Resque users expect.
+KWARGS_FLAG = "kwargs"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, byte-compatible with Ruby's MultiJson output."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A decoded job payload. ``extra`` keeps keys we do not know, so they survive."""
+
+    name: str
+    args: list[Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_kwargs(self) -> bool:
+        return bool(self.extra.get(KWARGS_FLAG))
+
+    def call_arguments(self) -> tuple[list[Any], dict[str, Any]]:
+        """Positional and keyword arguments for the job function."""
+        if self.has_kwargs and self.args and isinstance(self.args[-1], dict):
+            return list(self.args[:-1]), dict(self.args[-1])
+        return list(self.args), {}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"class": self.name, "args": self.args, **self.extra}
+
+    def encode(self) -> str:
+        return dumps(self.as_dict())
+
+
+def build(name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None) -> Payload:
+    """A payload for ``name(*args, **kwargs)``, refusing anything that is not plain JSON."""
+    check_json_arguments(args, kwargs or {})
+    if kwargs:
+        return Payload(name, [*args, dict(kwargs)], {KWARGS_FLAG: True})
+    return Payload(name, list(args))
+
+
+def decode(raw: bytes | str) -> Payload:
+    """Parse a payload from Redis, or raise MalformedPayloadError carrying the raw data."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedPayloadError(f"not JSON: {exc}", raw) from exc
+    return from_dict(data, raw)
+
+
+def from_dict(data: Any, raw: bytes | str = "") -> Payload:
+    if not isinstance(data, dict):
+        raise MalformedPayloadError("not a JSON object", raw or dumps(data))
+    name, args = data.get("class"), data.get("args", [])
+    if not isinstance(name, str) or not name:
+        raise MalformedPayloadError("'class' is missing or not a string", raw or dumps(data))
+    if not isinstance(args, list):
+        raise MalformedPayloadError("'args' is not a list", raw or dumps(data))
+    extra = {key: value for key, value in data.items() if key not in ("class", "args")}
+    return Payload(name, args, extra)
+
+
+def check_json_arguments(args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> None:
+    """Raise JobArgumentError naming the first argument that is not plain JSON."""
+    for position, value in enumerate(args):
+        _check_value(value, f"argument {position}")
+    for name, value in kwargs.items():
+        _check_value(value, f"keyword argument {name!r}")
+
+
+def _check_value(value: Any, where: str) -> None:
+    problem = _json_problem(value, "")
+    if problem is None:
+        return
+    path, bad = problem
+    raise JobArgumentError(
+        f"{where}{path} is a {type(bad).__name__} ({_short_repr(bad)}), which cannot be "
+        "sent as JSON. Job arguments must be str, int, float, bool, None, lists and dicts "
+        "with string keys: pass an id (e.g. user.pk) or an ISO string instead of the object."
+    )
+
+
+def _json_problem(value: Any, path: str) -> tuple[str, Any] | None:
+    if value is None or isinstance(value, (str, bool, int)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path, value)
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            found = _json_problem(item, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return (f"{path} key", key)
+            found = _json_problem(item, f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    return (path, value)
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,93 @@
+"""Queues: push, size, peek, list, remove, dequeue. Reserving lives in the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from . import keys
+from .connection import get_redis, translate_errors
+from .payload import Payload, decode
+from .exceptions import MalformedPayloadError
+
+
+def push(queue: str, payload: Payload) -> None:
+    """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one MULTI, as Ruby."""
+    push_many([(queue, payload)])
+
+
+def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
+    """Append many jobs in one round trip; all or nothing. Returns how many."""
+    pipe = get_redis().pipeline(transaction=True)
+    count = 0
+    for queue, payload in jobs:
+        _check_queue_name(queue)
+        pipe.sadd(keys.queues(), queue)
+        pipe.rpush(keys.queue(queue), payload.encode())
+        count += 1
+    if count:
+        with translate_errors():
+            pipe.execute()
+    return count
+
+
+def size(queue: str) -> int:
+    with translate_errors():
+        return int(get_redis().llen(keys.queue(queue)))
+
+
+def peek_raw(queue: str, start: int = 0, count: int = 1) -> list[bytes]:
+    """Raw payloads ``start`` .. ``start + count - 1``, without removing them."""
+    if count <= 0:
+        return []
+    with translate_errors():
+        return list(get_redis().lrange(keys.queue(queue), start, start + count - 1))
+
+
+def peek(queue: str, start: int = 0, count: int = 1) -> list[Payload]:
+    """Decoded payloads; a malformed one raises MalformedPayloadError."""
+    return [decode(raw) for raw in peek_raw(queue, start, count)]
+
+
+def names() -> list[str]:
+    """Every known queue, sorted (Ruby's ``Resque.queues``)."""
+    with translate_errors():
+        return sorted(member.decode() for member in get_redis().smembers(keys.queues()))
+
+
+def remove_queue(queue: str) -> None:
+    """Forget a queue and drop its jobs."""
+    pipe = get_redis().pipeline(transaction=True)
+    pipe.srem(keys.queues(), queue)
+    pipe.delete(keys.queue(queue))
+    with translate_errors():
+        pipe.execute()
+
+
+def dequeue(queue: str, name: str, *args: object) -> int:
+    """Remove jobs named ``name`` (and, if given, with exactly ``args``); returns how many.
+
+    Payloads are compared decoded, so one pushed with other spacing still matches.
+    """
+    client = get_redis()
+    with translate_errors():
+        raws = client.lrange(keys.queue(queue), 0, -1)
+        matching = {raw for raw in raws if _matches(raw, name, list(args))}
+        pipe = client.pipeline(transaction=True)
+        for raw in matching:
+            pipe.lrem(keys.queue(queue), 0, raw)
+        return int(sum(pipe.execute())) if matching else 0
+
+
+def _matches(raw: bytes, name: str, args: list[object]) -> bool:
+    try:
+        payload = decode(raw)
+    except MalformedPayloadError:
+        return False
+    return payload.name == name and (not args or payload.args == args)
+
+
+def _check_queue_name(queue: str) -> None:
+    if not isinstance(queue, str) or not queue or queue != queue.strip():
+        raise ValueError(f"Queue name must be a non-empty string without surrounding spaces, got {queue!r}.")
+    if "," in queue or "*" in queue:
+        raise ValueError(f"Queue name {queue!r} may not contain ',' or '*' (they separate and glob queue lists).")

@@ -1,0 +1,14 @@
+"""Django signals sent by django-resque. Receivers must be quick and must not raise."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# sender=Job; queue, payload
+job_enqueued = Signal()
+# sender=Job; queue, payload, worker_id (sent in the process that performs the job)
+job_started = Signal()
+# sender=Job; queue, payload, worker_id, duration
+job_finished = Signal()
+# sender=Job or None (unknown job); queue, payload, worker_id, exception
+job_failed = Signal()

@@ -1,0 +1,47 @@
+"""Counters (processed, failed) and the ``info`` summary, as Ruby's ``Resque.info``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import keys, queue as queue_api
+from .connection import get_redis, translate_errors
+
+
+def get(name: str, worker_id: str | None = None) -> int:
+    """A counter's value (``processed`` or ``failed``), 0 when unset."""
+    with translate_errors():
+        value = get_redis().get(keys.stat(name, worker_id))
+    return int(value or 0)
+
+
+def info() -> dict[str, Any]:
+    """Pending, processed, failed, queues, workers and working, in one round trip."""
+    client = get_redis()
+    queue_names = queue_api.names()
+    pipe = client.pipeline(transaction=False)
+    for name in queue_names:
+        pipe.llen(keys.queue(name))
+    pipe.get(keys.stat("processed"))
+    pipe.get(keys.stat("failed"))
+    pipe.smembers(keys.workers())
+    with translate_errors():
+        *sizes, processed, failed, worker_ids = pipe.execute()
+        working = _count_working(client, worker_ids)
+    return {
+        "pending": sum(sizes),
+        "processed": int(processed or 0),
+        "failed": int(failed or 0),
+        "queues": len(queue_names),
+        "workers": len(worker_ids),
+        "working": working,
+    }
+
+
+def _count_working(client: Any, worker_ids: set[bytes]) -> int:
+    if not worker_ids:
+        return 0
+    pipe = client.pipeline(transaction=False)
+    for worker_id in worker_ids:
+        pipe.exists(keys.worker(worker_id.decode()))
+    return sum(pipe.execute())

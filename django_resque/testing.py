@@ -1,0 +1,97 @@
+"""Helpers for tests and demos: a private ``redis-server`` and a fakeredis client.
+
+    with RedisServer() as server:        # needs redis-server on PATH
+        RESQUE = {"REDIS_URL": server.url}
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+import redis
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A throwaway redis-server on a free loopback port; nothing persisted unless ``appendonly``."""
+
+    def __init__(self, executable: str | None = None, *, appendonly: bool = False, port: int | None = None) -> None:
+        found = executable or shutil.which("redis-server")
+        if not found:
+            raise FileNotFoundError("redis-server is not on PATH (Debian: apt-get install redis-server).")
+        self.executable = found
+        self.appendonly = appendonly
+        self.port = port or free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="django-resque-redis-"))
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        args = [
+            self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
+            "--dir", str(self.directory), "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no",
+            "--logfile", str(self.directory / "redis.log"),
+        ]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._wait_until_ready()
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL), keeping its directory for a restart."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.cleanup()
+
+    def _wait_until_ready(self, timeout: float = 10.0) -> None:
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}; see {self.directory}/redis.log")
+            try:
+                if client.ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise TimeoutError(f"redis-server on port {self.port} did not answer within {timeout}s")
+
+
+def environment_with(redis_url: str, **extra: str) -> dict[str, str]:
+    """``os.environ`` plus REDIS_URL, for starting workers of a project in a subprocess."""
+    return {**os.environ, "REDIS_URL": redis_url, **extra}

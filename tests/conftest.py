@@ -1,0 +1,56 @@
+"""Shared fixtures: a real Redis server for the whole run, and helpers to reach it.
+
+The server is RESQUE_TEST_REDIS_URL when given (its database is flushed before each
+test), else a private ``redis-server`` on a free port. Without one, tests that need
+it skip with the reason on a user's machine, and fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import redis
+
+from django_resque import connection
+from django_resque.testing import RedisServer
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(reason: str) -> None:
+    """Skip locally, fail in CI: nothing may be skipped there."""
+    if _in_ci():
+        pytest.fail(f"{reason} (CI=true: nothing may be skipped)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """URL of a real Redis server for this test run."""
+    given = os.environ.get("RESQUE_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    if not shutil.which("redis-server"):
+        missing("no redis-server on PATH and RESQUE_TEST_REDIS_URL not set (Debian: apt-get install redis-server)")
+    server = RedisServer().start()
+    try:
+        yield server.url
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def real_redis(redis_url, settings):
+    """An empty real Redis, configured as RESQUE['REDIS_URL'] for this test."""
+    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": redis_url}
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    connection.reset()
+    yield client
+    connection.reset()
+    client.close()

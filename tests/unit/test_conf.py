@@ -1,0 +1,38 @@
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_resque import conf
+
+
+def test_defaults_are_merged_with_the_resque_dict(settings):
+    settings.RESQUE = {"REDIS_URL": "redis://h:1/2"}
+    assert conf.get("NAMESPACE") == "resque"
+    assert conf.get("REDIS_URL") == "redis://h:1/2"
+
+
+def test_settings_are_reread_after_override(settings):
+    settings.RESQUE = {"REDIS_URL": "redis://a/0"}
+    assert conf.get("REDIS_URL") == "redis://a/0"
+    settings.RESQUE = {"REDIS_URL": "redis://b/0"}
+    assert conf.get("REDIS_URL") == "redis://b/0"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({}, r"RESQUE\['REDIS_URL'\]"),
+        ({"REDIS_URL": "redis://x", "CONNECTION": "default"}, "only one"),
+        ({"REDIS_URL": "http://x"}, "must start with redis://"),
+        ({"REDIS_URL": "redis://x", "NAMESPACE": "a:b"}, "NAMESPACE"),
+        ({"REDIS_URL": "redis://x", "HEARTBEAT_INTERVAL": 0}, "HEARTBEAT_INTERVAL"),
+        ({"REDIS_URL": "redis://x", "JOB_TIMEOUT": -1}, "JOB_TIMEOUT"),
+        ({"REDIS_URL": "redis://x", "SCHEDULE": []}, "SCHEDULE"),
+        ({"REDIS_URL": "redis://x", "FAILURE_BACKENDS": []}, "FAILURE_BACKENDS"),
+        ({"REDIS_URL": "redis://x", "REDIS_ULR": "typo"}, "REDIS_ULR"),
+        ("redis://x", "must be a dict"),
+    ],
+)
+def test_bad_settings_raise_improperly_configured_naming_the_key(settings, value, message):
+    settings.RESQUE = value
+    with pytest.raises(ImproperlyConfigured, match=message):
+        conf.resque_settings()

@@ -1,0 +1,160 @@
+import datetime as dt
+import json
+
+import pytest
+from django.db import transaction
+
+import django_resque
+from django_resque import keys, registry
+from django_resque.exceptions import DuplicateJobError, JobArgumentError, ResqueConfigurationError, UnknownJobError
+from django_resque.job import job
+from tests.support import jobs as support
+
+
+def _queued(fake_redis, queue):
+    return [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+
+
+def test_delay_pushes_a_ruby_payload_and_registers_the_queue(fake_redis):
+    support.remember.delay({"k": 1})
+    assert fake_redis.lrange("resque:queue:test", 0, -1) == [
+        b'{"class":"tests.support.jobs.remember","args":[{"k":1}]}'
+    ]
+    assert fake_redis.smembers("resque:queues") == {b"test"}
+
+
+def test_calling_the_job_runs_it_in_process(fake_redis):
+    assert support.add(2, 3, scale=2) == 10
+    assert fake_redis.llen(keys.queue("test")) == 0
+
+
+def test_name_can_be_set_for_ruby_named_jobs(fake_redis):
+    support.ruby_named.delay(1)
+    assert _queued(fake_redis, "test") == [{"class": "RubyNamed", "args": [1]}]
+    assert registry.lookup("RubyNamed") is support.ruby_named
+
+
+def test_class_jobs_take_queue_and_perform_from_the_class(fake_redis):
+    support.ClassJob.delay("v")
+    assert _queued(fake_redis, "classy") == [{"class": "tests.support.jobs.ClassJob", "args": ["v"]}]
+    assert registry.lookup("tests.support.jobs.ClassJob").target is support.ClassJob
+
+
+def test_enqueue_to_and_module_api(fake_redis):
+    support.remember.enqueue_to("other", 1)
+    django_resque.enqueue(support.remember, 2)
+    django_resque.enqueue_to("ruby_q", "Archive", 7, "master")
+    assert _queued(fake_redis, "other") == [{"class": "tests.support.jobs.remember", "args": [1]}]
+    assert django_resque.size("test") == 1
+    assert _queued(fake_redis, "ruby_q") == [{"class": "Archive", "args": [7, "master"]}]
+    assert django_resque.queues() == ["other", "ruby_q", "test"]
+
+
+def test_non_json_argument_is_refused_before_anything_is_written(fake_redis):
+    with pytest.raises(JobArgumentError, match="argument 0 is a datetime"):
+        support.remember.delay(dt.datetime.now())
+    assert fake_redis.keys("*") == []
+
+
+def test_enqueue_many_is_one_round_trip(fake_redis):
+    assert django_resque.enqueue_many([(support.remember, (1,)), (support.add, (1, 2), {"scale": 3})]) == 2
+    assert support.remember.delay_many([(2,), (3,)]) == 2
+    assert [p["args"] for p in _queued(fake_redis, "test")] == [[1], [1, 2, {"scale": 3}], [2], [3]]
+
+
+def test_enqueue_many_refuses_a_bad_item_without_writing_any(fake_redis):
+    with pytest.raises(JobArgumentError):
+        django_resque.enqueue_many([(support.remember, (1,)), (support.remember, ({1, 2},))])
+    assert fake_redis.llen(keys.queue("test")) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_commit_waits_for_the_transaction(fake_redis):
+    with transaction.atomic():
+        support.remember.on_commit(1)
+        assert fake_redis.llen(keys.queue("test")) == 0
+    assert fake_redis.llen(keys.queue("test")) == 1
+    with pytest.raises(RuntimeError), transaction.atomic():
+        support.remember.on_commit(2)
+        raise RuntimeError("rollback")
+    assert fake_redis.llen(keys.queue("test")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_commit_refuses_bad_arguments_at_the_call_site(fake_redis):
+    with pytest.raises(JobArgumentError), transaction.atomic():
+        support.remember.on_commit(object())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_job_declared_on_commit_defers_delay(fake_redis):
+    @job(queue="later", on_commit=True, name="test.deferred")
+    def deferred(x):
+        return x
+
+    try:
+        with transaction.atomic():
+            deferred.delay(1)
+            assert fake_redis.llen(keys.queue("later")) == 0
+        assert fake_redis.llen(keys.queue("later")) == 1
+    finally:
+        registry.unregister("test.deferred")
+
+
+def test_always_eager_runs_inline_through_json(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
+    support.add.delay(1, 2, scale=5)
+    assert json.loads(fake_redis.lpop(support.DONE_KEY)) == {"sum": 15}
+    assert fake_redis.llen(keys.queue("test")) == 0
+    with pytest.raises(JobArgumentError):
+        support.add.delay(1, {2})
+
+
+def test_dequeue_removes_matching_jobs_by_decoded_value(fake_redis):
+    support.remember.delay(1)
+    support.remember.delay(2)
+    fake_redis.rpush(keys.queue("test"), '{"class": "tests.support.jobs.remember", "args": [1]}')
+    assert django_resque.dequeue(support.remember, 1) == 2
+    assert [p["args"] for p in _queued(fake_redis, "test")] == [[2]]
+    assert django_resque.dequeue(support.remember) == 1
+
+
+def test_unknown_name_lookup_is_refused():
+    with pytest.raises(UnknownJobError, match="'os.system'"):
+        registry.lookup("os.system")
+
+
+def test_duplicate_names_are_refused():
+    def one():
+        pass
+
+    def two():
+        pass
+
+    job(name="test.dup")(one)
+    try:
+        with pytest.raises(DuplicateJobError, match="test.dup"):
+            job(name="test.dup")(two)
+    finally:
+        registry.unregister("test.dup")
+
+
+def test_bad_definitions_are_configuration_errors():
+    with pytest.raises(ResqueConfigurationError, match="perform"):
+        job(type("NoPerform", (), {}))
+    with pytest.raises(ResqueConfigurationError, match="timeout"):
+        job(timeout=-1)(lambda: None)
+
+
+def test_enqueue_in_stores_a_resque_scheduler_delayed_item(fake_redis):
+    support.remember.enqueue_in(dt.timedelta(seconds=300), 0)
+    (epoch,) = [int(m) for m in fake_redis.zrange(keys.delayed_schedule(), 0, -1)]
+    item = '{"class":"tests.support.jobs.remember","args":[0],"queue":"test"}'
+    assert fake_redis.lrange(keys.delayed(epoch), 0, -1) == [item.encode()]
+    assert fake_redis.smembers(keys.timestamps(item)) == {f"delayed:{epoch}".encode()}
+
+
+def test_enqueue_at_a_past_time_enqueues_now(fake_redis):
+    support.remember.enqueue_at(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), 1)
+    assert fake_redis.llen(keys.queue("test")) == 1
+    assert fake_redis.zcard(keys.delayed_schedule()) == 0

@@ -1,0 +1,67 @@
+import datetime as dt
+import decimal
+
+import pytest
+
+from django_resque import payload
+from django_resque.exceptions import JobArgumentError, MalformedPayloadError
+
+
+def test_encoding_is_byte_compatible_with_ruby():
+    built = payload.build("PyMade", ["héllo ☃", "a/b", 1.0, None, True, {"nested": [1, 2]}])
+    assert built.encode() == '{"class":"PyMade","args":["héllo ☃","a/b",1.0,null,true,{"nested":[1,2]}]}'
+    assert payload.dumps("\x01") == '"\\u0001"'
+
+
+def test_kwargs_travel_as_a_trailing_hash_and_come_back_as_kwargs():
+    built = payload.build("add", (1, 2), {"scale": 3})
+    assert built.encode() == '{"class":"add","args":[1,2,{"scale":3}],"kwargs":true}'
+    assert payload.decode(built.encode()).call_arguments() == ([1, 2], {"scale": 3})
+
+
+def test_a_trailing_dict_without_the_flag_stays_positional():
+    decoded = payload.decode('{"class":"X","args":[1,{"a":2}]}')
+    assert decoded.call_arguments() == ([1, {"a": 2}], {})
+
+
+def test_extra_keys_survive_a_round_trip():
+    raw = '{"class":"X","args":[],"queue":"q","id":"abc"}'
+    assert payload.decode(raw).encode() == raw
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "expected"),
+    [
+        ((dt.datetime(2026, 1, 1),), {}, "argument 0 is a datetime"),
+        ((1, {3, 4}), {}, "argument 1 is a set"),
+        ((), {"price": decimal.Decimal("1.5")}, "keyword argument 'price' is a Decimal"),
+        (([1, [object()]],), {}, r"argument 0\[1\]\[0\] is a object"),
+        (({1: "a"},), {}, "argument 0 key is a int"),
+        ((float("nan"),), {}, "argument 0 is a float"),
+    ],
+)
+def test_non_json_arguments_are_refused_naming_the_argument(args, kwargs, expected):
+    with pytest.raises(JobArgumentError, match=expected) as caught:
+        payload.build("job", args, kwargs)
+    assert "pass an id" in str(caught.value)
+    assert isinstance(caught.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1,2]", "not a JSON object"),
+        (b'{"args":[]}', "'class' is missing"),
+        (b'{"class":"X","args":{"a":1}}', "'args' is not a list"),
+        (b"\xff\xfe", "not JSON"),
+    ],
+)
+def test_malformed_payloads_raise_with_the_raw_data(raw, reason):
+    with pytest.raises(MalformedPayloadError, match=reason) as caught:
+        payload.decode(raw)
+    assert caught.value.raw == raw
+
+
+def test_missing_args_default_to_empty():
+    assert payload.decode('{"class":"X"}').args == []

@@ -1,0 +1,14 @@
+from django_resque import info, stats
+from tests.support import jobs as support
+
+
+def test_info_counts_like_ruby_resque(fake_redis):
+    support.remember.delay(1)
+    support.ClassJob.delay(2)
+    fake_redis.set("resque:stat:processed", 5)
+    fake_redis.set("resque:stat:failed", 1)
+    fake_redis.sadd("resque:workers", "h:1:test", "h:2:*")
+    fake_redis.set("resque:worker:h:1:test", "{}")
+    assert info() == {"pending": 2, "processed": 5, "failed": 1, "queues": 2, "workers": 2, "working": 1}
+    assert stats.get("processed") == 5
+    assert stats.get("failed", "h:1:test") == 0
