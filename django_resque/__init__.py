@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import payload as _payload, queue as _queues, stats as _stats
+from . import payload as _payload
+from . import queue as _queues
+from . import stats as _stats
 from .job import Job, enqueue_many, job
 from .payload import Payload
 

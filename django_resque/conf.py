@@ -72,17 +72,14 @@ def _check_connection(merged: dict[str, Any]) -> None:
     url = merged["REDIS_URL"]
     if url and not str(url).startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
         raise ImproperlyConfigured(
-            "RESQUE['REDIS_URL'] must start with redis://, rediss://, unix:// or "
-            "redis+sentinel://, got %r." % url
+            "RESQUE['REDIS_URL'] must start with redis://, rediss://, unix:// or redis+sentinel://, got %r." % url
         )
 
 
 def _check_types(merged: dict[str, Any]) -> None:
     namespace = merged["NAMESPACE"]
     if not isinstance(namespace, str) or not namespace or ":" in namespace:
-        raise ImproperlyConfigured(
-            "RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,)
-        )
+        raise ImproperlyConfigured("RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,))
     for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL"):
         if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
             raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))

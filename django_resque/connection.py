@@ -83,8 +83,7 @@ def _client_from_cache(alias: str) -> redis.Redis:
 
     if alias not in settings.CACHES:
         raise ResqueConfigurationError(
-            f"RESQUE['CONNECTION'] names cache {alias!r}, which is not in CACHES "
-            f"(known: {', '.join(settings.CACHES)})."
+            f"RESQUE['CONNECTION'] names cache {alias!r}, which is not in CACHES (known: {', '.join(settings.CACHES)})."
         )
     try:
         from django_redis import get_redis_connection

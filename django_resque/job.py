@@ -1,16 +1,16 @@
 """The ``@job`` decorator and ``Job``: a registered function or Resque-style class.
 
-    @job(queue="mail")
-    def send_welcome(user_id): ...
+@job(queue="mail")
+def send_welcome(user_id): ...
 
-    send_welcome.delay(42)            # enqueue on "mail"
-    send_welcome(42)                  # still runs in-process
+send_welcome.delay(42)            # enqueue on "mail"
+send_welcome(42)                  # still runs in-process
 
-    @job
-    class Archive:                     # Resque style: ``queue`` and ``perform``
-        queue = "file_serve"
-        @classmethod
-        def perform(cls, repo_id, branch="master"): ...
+@job
+class Archive:                     # Resque style: ``queue`` and ``perform``
+    queue = "file_serve"
+    @classmethod
+    def perform(cls, repo_id, branch="master"): ...
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from typing import Any, TypeVar, overload
 from django.db import transaction
 from django.utils import timezone
 
-from . import conf, payload as payload_codec, queue as queue_api, registry
+from . import conf, registry
+from . import payload as payload_codec
+from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
 from .payload import Payload
 from .scheduler import delayed
@@ -190,8 +192,9 @@ def _make_job(obj: Any, *, queue: str | None, name: str | None, on_commit: bool,
         perform = obj
     if queue is not None and not isinstance(queue, str):
         raise ResqueConfigurationError(f"Queue of job {qualname} must be a string, got {queue!r}.")
-    return Job(perform, name=name or qualname, queue=queue, qualname=qualname,
-               on_commit=on_commit, timeout=timeout, target=obj)
+    return Job(
+        perform, name=name or qualname, queue=queue, qualname=qualname, on_commit=on_commit, timeout=timeout, target=obj
+    )
 
 
 def _attach_to_class(cls: type, registered: Job) -> None:

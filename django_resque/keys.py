@@ -39,7 +39,7 @@ def _key(*parts: str) -> str:
 def strip_namespace(key: str) -> str:
     """``resque:queue:mail`` -> ``queue:mail``."""
     prefix = namespace() + ":"
-    return key[len(prefix):] if key.startswith(prefix) else key
+    return key[len(prefix) :] if key.startswith(prefix) else key
 
 
 # Queues

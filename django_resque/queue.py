@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from . import keys
 from .connection import get_redis, translate_errors
-from .payload import Payload, decode
 from .exceptions import MalformedPayloadError
+from .payload import Payload, decode
 
 
 def push(queue: str, payload: Payload) -> None:

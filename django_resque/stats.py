@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import keys, queue as queue_api
+from . import keys
+from . import queue as queue_api
 from .connection import get_redis, translate_errors
 
 

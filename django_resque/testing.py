@@ -1,7 +1,7 @@
 """Helpers for tests and demos: a private ``redis-server`` and a fakeredis client.
 
-    with RedisServer() as server:        # needs redis-server on PATH
-        RESQUE = {"REDIS_URL": server.url}
+with RedisServer() as server:        # needs redis-server on PATH
+    RESQUE = {"REDIS_URL": server.url}
 """
 
 from __future__ import annotations
@@ -43,10 +43,19 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         args = [
-            self.executable, "--port", str(self.port), "--bind", "127.0.0.1",
-            "--dir", str(self.directory), "--save", "",
-            "--appendonly", "yes" if self.appendonly else "no",
-            "--logfile", str(self.directory / "redis.log"),
+            self.executable,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.directory),
+            "--save",
+            "",
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--logfile",
+            str(self.directory / "redis.log"),
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_until_ready()
@@ -75,7 +84,9 @@ class RedisServer:
     def __enter__(self) -> RedisServer:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.cleanup()
 
     def _wait_until_ready(self, timeout: float = 10.0) -> None:
@@ -83,7 +94,9 @@ class RedisServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"redis-server exited with {self.process.returncode}; see {self.directory}/redis.log")
+                raise RuntimeError(
+                    f"redis-server exited with {self.process.returncode}; see {self.directory}/redis.log"
+                )
             try:
                 if client.ping():
                     return

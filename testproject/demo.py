@@ -32,7 +32,9 @@ def start_redis() -> tuple[str, object | None]:
 
     if shutil.which("redis-server"):
         server = RedisServer().start()
-        print(f"Redis: started a private redis-server at {server.url} (nothing saved to disk; gone when the demo stops)")
+        print(
+            f"Redis: started a private redis-server at {server.url} (nothing saved to disk; gone when the demo stops)"
+        )
         return server.url, server
     from fakeredis import TcpFakeServer
 

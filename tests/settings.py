@@ -5,7 +5,7 @@ import tempfile
 
 os.environ.setdefault("RESQUE_DEMO_VAR", tempfile.mkdtemp(prefix="django-resque-tests-"))
 
-from testproject.settings import *  # noqa: E402,F401,F403
+from testproject.settings import *  # noqa: F403
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.support"]  # noqa: F405
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("RESQUE_TEST_DB", ":memory:")}}

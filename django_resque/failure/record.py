@@ -22,7 +22,7 @@ _FIELDS = ("failed_at", "payload", "exception", "error", "backtrace", "worker", 
 
 def format_time(when: dt.datetime | None = None) -> str:
     """``2026/11/22 13:09:14 UTC``, as Ruby's ``strftime("%Y/%m/%d %H:%M:%S %Z")``."""
-    when = when or dt.datetime.now(dt.timezone.utc)
+    when = when or dt.datetime.now(dt.UTC)
     return when.strftime(TIME_FORMAT)
 
 

@@ -33,7 +33,7 @@ def build_report(name: str, rows: int = 10) -> str:
         writer = csv.writer(handle)
         writer.writerow(["row", "generated_at"])
         for row in range(rows):
-            writer.writerow([row, dt.datetime.now(dt.timezone.utc).isoformat()])
+            writer.writerow([row, dt.datetime.now(dt.UTC).isoformat()])
     return str(path)
 
 

@@ -18,7 +18,11 @@ def test_demo_runs_without_redis_on_the_fallback_server(tmp_path):
     env.update(PATH=str(bindir), RESQUE_DEMO_VAR=str(tmp_path / "var"))
     result = subprocess.run(
         [sys.executable, "-m", "testproject.demo", "--seconds", "4", "--port", str(free_port())],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert "KEEPS NOTHING" in result.stdout

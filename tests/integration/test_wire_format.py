@@ -20,7 +20,7 @@ def test_unicode_and_floats_as_ruby(real_redis):
 
 
 def test_delayed_item_as_resque_scheduler(real_redis):
-    when = dt.datetime.fromtimestamp(4102444800, tz=dt.timezone.utc)  # 2100-01-01
+    when = dt.datetime.fromtimestamp(4102444800, tz=dt.UTC)  # 2100-01-01
     support.ruby_named.enqueue_at(when, 0, "text-0", {"k": 0})
     item = b'{"class":"RubyNamed","args":[0,"text-0",{"k":0}],"queue":"test"}'
     assert real_redis.lrange("resque:delayed:4102444800", 0, -1) == [item]

@@ -1,7 +1,8 @@
 import pytest
 import redis
 
-from django_resque import connection, queue as queues
+from django_resque import connection
+from django_resque import queue as queues
 from django_resque.exceptions import ResqueConfigurationError, ResqueConnectionError
 from django_resque.payload import build
 

@@ -155,6 +155,6 @@ def test_enqueue_in_stores_a_resque_scheduler_delayed_item(fake_redis):
 
 
 def test_enqueue_at_a_past_time_enqueues_now(fake_redis):
-    support.remember.enqueue_at(dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc), 1)
+    support.remember.enqueue_at(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), 1)
     assert fake_redis.llen(keys.queue("test")) == 1
     assert fake_redis.zcard(keys.delayed_schedule()) == 0

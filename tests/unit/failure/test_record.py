@@ -16,7 +16,7 @@ def test_ruby_records_round_trip_byte_for_byte():
     assert decoded.exception == "BoomError"
     assert decoded.job_name == "Boom"
     assert decoded.encode() == RUBY
-    retried = decoded.retried(dt.datetime(2026, 11, 22, 13, 6, 55, tzinfo=dt.timezone.utc))
+    retried = decoded.retried(dt.datetime(2026, 11, 22, 13, 6, 55, tzinfo=dt.UTC))
     assert retried.encode() == RUBY[:-1] + ',"retried_at":"2026/11/22 13:06:55 UTC"}'
 
 
@@ -25,7 +25,7 @@ def test_record_from_an_exception_has_ruby_fields_in_order():
         raise KeyError("nope")
     except KeyError as exc:
         made = failure.from_exception(
-            exc, {"class": "X", "args": [1]}, "h:1:q", "q", when=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+            exc, {"class": "X", "args": [1]}, "h:1:q", "q", when=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
         )
     assert list(made.as_dict()) == ["failed_at", "payload", "exception", "error", "backtrace", "worker", "queue"]
     assert made.failed_at == "2026/01/02 03:04:05 UTC"
