@@ -105,8 +105,13 @@ def drain_rate(
 
 def _alive(process: subprocess.Popen[bytes]) -> bool:
     if process.poll() is not None:
-        raise RuntimeError(f"worker {process.args!r} exited with {process.returncode}")
+        raise RuntimeError(f"worker {_short(process.args)!r} exited with {process.returncode}")
     return True
+
+
+def _short(argv: object) -> str:
+    """The command without directories, for messages that end up in reports."""
+    return " ".join(os.path.basename(str(arg)) for arg in (argv if isinstance(argv, list) else [argv]))
 
 
 def latency_samples(
