@@ -33,3 +33,13 @@ def test_mypy_is_clean_on_the_package():
         pytest.fail("mypy is missing: it comes with the test extras (pip install -e '.[test]')")
     result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_build_without_warnings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
