@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
     "SCHEDULE": {},
+    # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
+    "DURATION_METRICS": False,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
