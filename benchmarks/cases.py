@@ -105,7 +105,7 @@ def enqueue_cases(quick: bool) -> list[Case]:
 
 def processing_cases(quick: bool) -> list[Case]:
     """Pre-enqueued jobs, one worker; counts sized so each run lasts a few seconds at most."""
-    scale, seconds = (0.2, 2.0) if quick else (1.0, 5.0)
+    scale, seconds = (0.1, 1.5) if quick else (1.0, 3.0)
     counts = {"fork": 2000, "jobs-per-fork-100": 10_000, "no-fork": 10_000, "workers-2": 4000}
     counts |= {"rq:fork": 300, "rq:simple": 1500, "celery:solo": 4000, "celery:prefork-2": 4000, "huey:thread": 8000}
     cases = []
@@ -126,7 +126,7 @@ def processing_cases(quick: bool) -> list[Case]:
 
 
 def latency_cases(quick: bool) -> list[Case]:
-    samples, seconds = (30, 10.0) if quick else (100, 30.0)
+    samples, seconds = (20, 5.0) if quick else (60, 15.0)
     cases = [
         Case(
             f"ours-{mode}-latency", "latency", OUR_LABELS[mode], "ours", "latency", mode, count=samples, seconds=seconds
@@ -152,9 +152,10 @@ def latency_cases(quick: bool) -> list[Case]:
 
 
 def rss_cases(quick: bool) -> list[Case]:
-    checkpoints = "200,2000" if quick else "1000,20000"
+    """RSS after 1k and 20k jobs (100 and 1k in quick mode), each bounded in time."""
+    checkpoints, seconds = ("100,1000", 15.0) if quick else ("1000,20000", 60.0)
     return [
-        Case(f"ours-{mode}-rss", "rss", OUR_LABELS[mode], "ours", "rss", mode, checkpoints=checkpoints, seconds=600)
+        Case(f"ours-{mode}-rss", "rss", OUR_LABELS[mode], "ours", "rss", mode, checkpoints=checkpoints, seconds=seconds)
         for mode in OUR_MODES
     ]
 

@@ -22,6 +22,7 @@ from .harness import (
     rss_after,
     start_process,
     stop_process,
+    wait_for,
     warm_up_latency,
 )
 
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     elif options.measure == "latency":
         emit(**measure_latency(side, options.mode, bounds))
     else:
-        emit(**measure_rss(side, options.mode, options.checkpoints))
+        emit(**measure_rss(side, options.mode, options.checkpoints, options.seconds))
 
 
 def measure_processing(side: ModuleType, mode: str, kind: str, bounds: Bounds) -> dict[str, float]:
@@ -76,19 +77,23 @@ def measure_latency(side: ModuleType, mode: str, bounds: Bounds) -> dict[str, fl
     return {f"p{p}": 1000 * percentile(found, p) for p in (50, 95, 99)} | {"count": len(found)}
 
 
-def measure_rss(side: ModuleType, mode: str, checkpoints: list[int]) -> dict[str, float]:
-    """Worker parent RSS (KiB) at start and once each checkpoint's count of no-op jobs is done."""
+def measure_rss(side: ModuleType, mode: str, checkpoints: list[int], seconds: float) -> dict[str, float]:
+    """Worker parent RSS (KiB) once each checkpoint's count of no-op jobs is done (time-bounded)."""
     client = redis.Redis.from_url(redis_url())
-    total = max(checkpoints)
-    side.prefill("noop", total)
+    bounds = Bounds(max(checkpoints), seconds)
+    side.prefill("noop", bounds.count)
     key = side.queue_key()
     worker = start_process(side.worker_argv(mode))
     try:
-        found = rss_after(client, key, worker, checkpoints, total)
+        wait_for(lambda: client.llen(key) < bounds.count, f"the worker to start on {key}")
+        found = rss_after(client, key, worker, checkpoints, bounds)
     finally:
         stop_process(worker)
-    first, last = found[str(min(checkpoints))], found[str(total)]
-    return {f"rss_kib_{n}": kib for n, kib in found.items()} | {"growth_kib": last - first}
+    counts = sorted(int(n) for n in found)
+    first, last = found[str(counts[0])], found[str(counts[-1])]
+    return {"rss_kib_first": first, "rss_kib_last": last, "jobs_first": counts[0], "jobs_last": counts[-1]} | {
+        "growth_kib": last - first
+    }
 
 
 def percentile(ordered: list[float], p: float) -> float:

@@ -97,10 +97,9 @@ def _more(case: dict[str, Any]) -> str:
     if case["group"] == "latency":
         return " / ".join(f"{name} {_fmt(summary[name]['median'])} ms" for name in ("p95", "p99") if name in summary)
     if case["group"] == "rss":
-        points = sorted(
-            (int(name.rsplit("_", 1)[1]), value) for name, value in summary.items() if name.startswith("rss_kib_")
-        )
-        return ", ".join(f"{value['median'] / 1024:.1f} MiB at {n}" for n, value in points)
+        first, last = summary["rss_kib_first"]["median"], summary["rss_kib_last"]["median"]
+        jobs_first, jobs_last = summary["jobs_first"]["median"], summary["jobs_last"]["median"]
+        return f"{first / 1024:.1f} MiB after {jobs_first:,.0f} jobs, {last / 1024:.1f} MiB after {jobs_last:,.0f}"
     runs = summary.get("count")
     return f"{len(case['runs'])} runs, ~{_fmt(runs['median'])} jobs each" if runs else ""
 

@@ -8,7 +8,7 @@ def test_push_script_registers_the_queue_and_appends_every_value(fake_redis):
     assert fake_redis.lrange("resque:queue:q", 0, -1) == [b"a", b"b"]
 
 
-def test_run_loads_a_script_the_server_does_not_know(fake_redis):
+def test_push_script_still_works_after_the_server_forgot_it(fake_redis):
     scripts.run(fake_redis, scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "a"])
     fake_redis.script_flush()
     scripts.run(fake_redis, scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "b"])
