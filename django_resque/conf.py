@@ -27,7 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
+    # Recurring jobs for resque_scheduler: name -> {"cron" | "every", "class", "queue", "args", ...}.
     "SCHEDULE": {},
+    # Seconds the scheduler master lock lives without renewal (resque-scheduler's 180).
+    "SCHEDULER_LOCK_TIMEOUT": 180,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
@@ -89,5 +92,19 @@ def _check_types(merged: dict[str, Any]) -> None:
     for key in ("REDIS_OPTIONS", "SCHEDULE"):
         if not isinstance(merged[key], dict):
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
+    _check_scheduler(merged)
     if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
         raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")
+
+
+def _check_scheduler(merged: dict[str, Any]) -> None:
+    """Shape only; each entry's job name and cron line are checked when the scheduler starts."""
+    lock = merged["SCHEDULER_LOCK_TIMEOUT"]
+    if isinstance(lock, bool) or not isinstance(lock, int) or lock <= 0:
+        raise ImproperlyConfigured("RESQUE['SCHEDULER_LOCK_TIMEOUT'] must be a positive integer, got %r." % (lock,))
+    for name, entry in merged["SCHEDULE"].items():
+        if not isinstance(name, str) or not name or not isinstance(entry, dict):
+            raise ImproperlyConfigured(
+                "RESQUE['SCHEDULE'] maps names to dicts like {'cron': '0 * * * *', 'class': 'job.name'}; "
+                "got %r: %r." % (name, entry)
+            )

@@ -49,3 +49,7 @@ class DuplicateJobError(ResqueConfigurationError):
 
 class JobArgumentError(ResqueError, TypeError):
     """An argument cannot travel as JSON; raised at the call site."""
+
+
+class InvalidScheduleError(ResqueConfigurationError):
+    """A recurring schedule is wrong; the message starts with the schedule's name."""
