@@ -60,13 +60,22 @@ def _leading_good_items(batch: list[DelayedItem]) -> list[DelayedItem]:
 
 
 def _move_batch(stamp: int, items: list[DelayedItem]) -> int:
-    """One script call: moves these items (a prefix of the bucket) or as many as still match."""
+    """One script call: moves these items (a prefix of the bucket) or as many as still match.
+
+    An item's ``timestamps`` entry is kept while another copy of it follows in the batch;
+    a copy further away (rare) is moved by the same pass right after, as in Ruby.
+    """
     script_keys = [keys.delayed(stamp), keys.delayed_schedule(), keys.queues()]
     args: list[str | int] = [keys.delayed_bucket_name(stamp), stamp]
-    for item in items:
+    later: set[str] = set()
+    last_copy = []
+    for item in reversed(items):
+        last_copy.append(item.raw not in later)
+        later.add(item.raw)
+    for item, is_last in zip(items, reversed(last_copy), strict=True):
         assert item.queue is not None and item.payload is not None
         script_keys += [keys.timestamps(item.raw), keys.queue(item.queue)]
-        args += [item.raw, item.queue, item.payload.encode()]
+        args += [item.raw, item.queue, item.payload.encode(), "1" if is_last else "0"]
     moved = scripts.run(scripts.MOVE_DUE, script_keys, args)
     if moved:
         logger.debug("Moved %d delayed job(s) of %d to their queues", moved, stamp)

@@ -14,22 +14,23 @@ from ..connection import get_redis, translate_errors
 
 # Move due items from the head of one delayed bucket to their queues.
 # KEYS: delayed:<ts>, delayed_queue_schedule, queues, then per item timestamps:<item>, queue:<q>
-# ARGV: "delayed:<ts>" (as stored in timestamps sets), <ts>, then per item: item, queue, payload
+# ARGV: "delayed:<ts>" (as stored in timestamps sets), <ts>, then per item: item, queue,
+#       payload, "1" to SREM its timestamps entry ("0" while another copy follows in the batch)
 # Each item is moved only while it is still the bucket's head (compare-and-pop), so a
 # concurrent removal or a second scheduler can never make one item move twice.
 # An emptied bucket is DEL'ed and ZREM'ed, as resque-scheduler does.
 MOVE_DUE = """
 local moved = 0
-local count = (#ARGV - 2) / 3
+local count = (#ARGV - 2) / 4
 for i = 1, count do
-    local item = ARGV[3 * i]
+    local item = ARGV[4 * i - 1]
     if redis.call('LINDEX', KEYS[1], 0) ~= item then break end
     redis.call('LPOP', KEYS[1])
-    if not redis.call('LPOS', KEYS[1], item) then
+    if ARGV[4 * i + 2] == '1' then
         redis.call('SREM', KEYS[2 + 2 * i], ARGV[1])
     end
-    redis.call('SADD', KEYS[3], ARGV[3 * i + 1])
-    redis.call('RPUSH', KEYS[3 + 2 * i], ARGV[3 * i + 2])
+    redis.call('SADD', KEYS[3], ARGV[4 * i])
+    redis.call('RPUSH', KEYS[3 + 2 * i], ARGV[4 * i + 1])
     moved = moved + 1
 end
 if redis.call('LLEN', KEYS[1]) == 0 then

@@ -83,3 +83,16 @@ def test_limit_bounds_one_call():
         _schedule(NOW - 10 + n, n)
     assert mover.enqueue_due(NOW, limit=1) == 1
     assert delayed.schedule_size() == 2
+
+
+def test_duplicate_copies_keep_their_timestamps_entry_until_the_last_moves(fake_redis):
+    _schedule(NOW - 1, "x")
+    _schedule(NOW - 1, "y")
+    _schedule(NOW - 1, "x")
+    first_x, y, second_x = delayed.items_at(NOW - 1)
+    fake_redis.lset(keys.delayed(NOW - 1), 1, y.raw.replace("y", "z"))  # changed meanwhile: the batch stops there
+    assert mover._move_batch(NOW - 1, [first_x, y, second_x]) == 1
+    assert fake_redis.smembers(keys.timestamps(second_x.raw)) == {b"delayed:1999999999"}  # the copy still waits
+    assert mover.move_timestamp(NOW - 1) == 2
+    assert not fake_redis.exists(keys.timestamps(second_x.raw))
+    assert delayed.schedule_size() == 0
