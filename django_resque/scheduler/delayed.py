@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import keys
-from ..connection import get_redis, translate_errors
+from ..connection import get_redis, text, translate_errors
 from ..exceptions import MalformedPayloadError
 from ..payload import Payload, dumps, from_dict
 from . import scripts
@@ -101,7 +101,8 @@ def timestamps(start: int = 0, count: int = 50) -> list[int]:
         return []
     stop = -1 if count < 0 else start + count - 1
     with translate_errors():
-        return [int(member) for member in get_redis().zrange(keys.delayed_schedule(), start, stop)]
+        members = get_redis().zrange(keys.delayed_schedule(), start, stop)
+    return [_epoch_of(member) for member in members]
 
 
 def items_at(timestamp: int, start: int = 0, count: int = 50) -> list[DelayedItem]:
@@ -118,7 +119,7 @@ def next_timestamp(now: float) -> int | None:
     """The earliest timestamp due at ``now``, if any."""
     with translate_errors():
         found = get_redis().zrangebyscore(keys.delayed_schedule(), "-inf", int(now), start=0, num=1)
-    return int(found[0]) if found else None
+    return _epoch_of(found[0]) if found else None
 
 
 def scheduled_at(job: Job, *args: Any, **kwargs: Any) -> list[int]:
@@ -126,7 +127,7 @@ def scheduled_at(job: Job, *args: Any, **kwargs: Any) -> list[int]:
     item = _item_for(job, args, kwargs)
     with translate_errors():
         members = get_redis().smembers(keys.timestamps(item))
-    return sorted(int(member.decode().rpartition(":")[2]) for member in members)
+    return sorted(_epoch_of(member) for member in members)
 
 
 def find(name: str, *, limit: int = 1000) -> list[DelayedItem]:
@@ -151,7 +152,7 @@ def remove_delayed(job: Job, *args: Any, **kwargs: Any) -> int:
     item = _item_for(job, args, kwargs)
     with translate_errors():
         members = get_redis().smembers(keys.timestamps(item))
-    stamps = [int(member.decode().rpartition(":")[2]) for member in members]
+    stamps = [_epoch_of(member) for member in members]
     return remove_item(item, stamps)
 
 
@@ -192,3 +193,8 @@ def enqueue_now(timestamp: int, raw: str) -> bool:
 
 def _item_for(job: Job, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
     return encode_item(job.queue, job.payload(*args, **kwargs))
+
+
+def _epoch_of(member: Any) -> int:
+    """A zset member ``1795353247`` or a bucket name ``delayed:1795353247`` -> 1795353247."""
+    return int(text(member).rpartition(":")[2])

@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from .. import conf, keys
-from ..connection import get_redis, translate_errors
+from ..connection import get_redis, text, translate_errors
 from ..exceptions import InvalidScheduleError
 from ..payload import dumps
 from .schedule import Entry, parse
@@ -69,7 +69,7 @@ def dynamic_configs() -> dict[str, dict[str, Any]]:
         stored = get_redis().hgetall(keys.persistent_schedules())
     configs = {}
     for raw_name, raw in stored.items():
-        name = raw_name.decode()
+        name = text(raw_name)
         config = _decode(name, raw)
         if config is not None:
             configs[name] = config
@@ -98,10 +98,10 @@ def take_changed() -> set[str]:
     pipe.delete(keys.schedules_changed())
     with translate_errors():
         members, _ = pipe.execute()
-    return {member.decode() for member in members}
+    return {text(member) for member in members}
 
 
-def _decode(name: str, raw: bytes) -> dict[str, Any] | None:
+def _decode(name: str, raw: bytes | str) -> dict[str, Any] | None:
     try:
         config = json.loads(raw)
     except ValueError:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from .. import conf, keys
 from .. import queue as queue_api
-from ..connection import get_redis, translate_errors
+from ..connection import get_redis, text, translate_errors
 from ..exceptions import InvalidScheduleError
 from . import dynamic, scripts
 from .schedule import RUN_ONCE, Entry, parse
@@ -53,7 +53,7 @@ class ScheduleStatus:
 def last_runs() -> dict[str, int]:
     with translate_errors():
         stored = get_redis().hgetall(keys.schedule_last_run())
-    return {name.decode(): int(value) for name, value in stored.items()}
+    return {text(name): int(text(value)) for name, value in stored.items()}
 
 
 def plan(entry: Entry, last: int, now: float) -> Plan | None:
