@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 _NAP = 0.1  # seconds between checks of the stop flag while sleeping
+MOVES_PER_RENEWAL = 5000  # a big backlog is moved in chunks, renewing the lock (and checking for stop) between
 
 
 class Scheduler:
@@ -84,9 +85,19 @@ class Scheduler:
         if not self.hold_lock():
             return
         now = self.clock()
-        mover.enqueue_due(now, actor=self.actor)
+        if not self.move_delayed(now):
+            return
         self.reload_changed()
         self.fire_due(now)
+
+    def move_delayed(self, now: float) -> bool:
+        """Move due delayed jobs in chunks, renewing the lock between them; False if it was lost."""
+        while not self.stopping:
+            if mover.enqueue_due(now, actor=self.actor, limit=MOVES_PER_RENEWAL) < MOVES_PER_RENEWAL:
+                return True
+            if not self.hold_lock():
+                return False
+        return True
 
     def hold_lock(self) -> bool:
         held = self.lock.hold()

@@ -9,6 +9,7 @@ from django_resque import keys
 from django_resque.exceptions import InvalidScheduleError, ResqueConnectionError
 from django_resque.payload import build
 from django_resque.scheduler import delayed, dynamic
+from django_resque.scheduler import scheduler as scheduler_module
 from django_resque.scheduler.lock import MasterLock
 from django_resque.scheduler.scheduler import Scheduler
 
@@ -140,3 +141,16 @@ def test_a_bad_settings_schedule_stops_the_start(settings):
     settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"nightly": {"cron": "0 25 * * *", "class": REMEMBER}}}
     with pytest.raises(InvalidScheduleError, match="Schedule 'nightly': invalid cron line"):
         Scheduler(lock=MasterLock("vm:1", timeout=30)).run()
+
+
+def test_a_backlog_is_moved_in_chunks_renewing_the_lock(fake_redis, monkeypatch):
+    monkeypatch.setattr(scheduler_module, "MOVES_PER_RENEWAL", 3)
+    scheduler = _scheduler(Clock())
+    renewals = []
+    real_hold = scheduler.lock.hold
+    monkeypatch.setattr(scheduler.lock, "hold", lambda: renewals.append(1) or real_hold())
+    for n in range(7):
+        delayed.schedule(START - 100 + n, "test", build(REMEMBER, [n]))
+    scheduler.tick()
+    assert _pushed(fake_redis) == 7
+    assert len(renewals) == 3  # the tick's own, then one after each full chunk
