@@ -21,6 +21,10 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:<ns>:resque_scheduler_master_lock string  scheduler leader lock (the namespace twice, as Ruby)
   <ns>:persistent_schedules           hash    dynamic schedules: name -> JSON config
   <ns>:schedules_changed              set     names of dynamic schedules changed since last load
+  <ns>:django_resque:task_result:<id>          hash    ours: a Django Tasks result (status, times, task,
+                                                       args, return value); expires (OPTIONS RESULT_TTL)
+  <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
+  <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
 """
 
 from __future__ import annotations
@@ -125,3 +129,17 @@ def schedules_changed() -> str:
 def schedule_last_run() -> str:
     """Ours, not Ruby's: hash schedule name -> epoch of the last fire time handled."""
     return _key("django_resque", "schedule_last_run")
+
+
+# Django Tasks results (ours, not Ruby's)
+def task_result(result_id: str) -> str:
+    """Hash of one Django Tasks result; expires with its two lists below."""
+    return _key("django_resque", "task_result", result_id)
+
+
+def task_result_workers(result_id: str) -> str:
+    return _key("django_resque", "task_result", result_id, "workers")
+
+
+def task_result_errors(result_id: str) -> str:
+    return _key("django_resque", "task_result", result_id, "errors")
