@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import autodiscover_modules, import_string
 
-from . import checks, conf, connection
+from . import checks, conf, connection, metrics, signals
 
 
 class ResqueConfig(AppConfig):
@@ -22,6 +22,7 @@ class ResqueConfig(AppConfig):
             # so the worker knows them. Nothing named in Redis is ever imported.
             autodiscover_modules("tasks")
         checks.register_checks()
+        signals.job_finished.connect(metrics.on_job_finished, dispatch_uid="django_resque.metrics")
         setting_changed.connect(_reset_on_change, dispatch_uid="django_resque.settings")
 
 
