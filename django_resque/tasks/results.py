@@ -22,6 +22,7 @@ from .compat import Task, TaskError, TaskResult, TaskResultStatus
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
+    from redis.typing import EncodableT, FieldT
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class StoredResult:
 def add_ready(pipe: Pipeline, result: TaskResult, ttl: int) -> None:
     """Queue the commands writing a new READY result on ``pipe`` (the enqueue's MULTI)."""
     task = result.task
-    record = {
+    record: dict[FieldT, EncodableT] = {
         "task": task.module_path,
         "backend": result.backend,
         "queue_name": task.queue_name,
