@@ -29,6 +29,7 @@ from . import queue as queue_api
 from .connection import get_redis, translate_errors
 from .exceptions import UnknownJobError
 from .job import run_eagerly
+from .payload import Payload
 from .scheduler import delayed
 from .tasks import results, runner
 from .tasks.compat import (
@@ -119,7 +120,7 @@ class ResqueBackend(BaseTaskBackend):
             raise TaskResultDoesNotExist(result_id)
         return stored.to_task_result(self._task_of(stored), self.alias)
 
-    def _save_and_queue(self, result: TaskResult, payload: Any) -> None:
+    def _save_and_queue(self, result: TaskResult, payload: Payload) -> None:
         """The READY result and the job (queued or delayed) in one MULTI: all or nothing."""
         task = result.task
         pipe = get_redis().pipeline(transaction=True)
@@ -132,7 +133,7 @@ class ResqueBackend(BaseTaskBackend):
         with translate_errors():
             pipe.execute()
 
-    def _run_eagerly(self, result: TaskResult, payload: Any) -> TaskResult:
+    def _run_eagerly(self, result: TaskResult, payload: Payload) -> TaskResult:
         """RESQUE['ALWAYS_EAGER']: run now, as every django-resque job does; errors propagate."""
         pipe = get_redis().pipeline(transaction=True)
         results.add_ready(pipe, result, self.result_ttl)
