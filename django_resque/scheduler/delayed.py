@@ -20,6 +20,8 @@ from ..payload import Payload, dumps, from_dict
 from . import scripts
 
 if TYPE_CHECKING:
+    from redis.client import Pipeline
+
     from ..job import Job
 
 logger = logging.getLogger(__name__)
@@ -48,26 +50,31 @@ def encode_item(queue: str, payload: Payload) -> str:
 
 def decode_item(timestamp: int, raw: bytes | str) -> DelayedItem:
     """Parse a stored item; a malformed one comes back with queue and payload None."""
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    stored = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     try:
-        data = json.loads(text)
+        data = json.loads(stored)
         queue = data.pop("queue") if isinstance(data, dict) else None
         if not isinstance(queue, str) or not queue:
-            raise MalformedPayloadError("'queue' is missing or not a string", text)
-        return DelayedItem(timestamp, text, queue, from_dict(data, text))
+            raise MalformedPayloadError("'queue' is missing or not a string", stored)
+        return DelayedItem(timestamp, stored, queue, from_dict(data, stored))
     except (ValueError, KeyError):
-        return DelayedItem(timestamp, text, None, None)
+        return DelayedItem(timestamp, stored, None, None)
 
 
 def schedule(epoch: int, queue: str, payload: Payload) -> None:
     """Add a job to run at ``epoch`` (integer seconds), in one MULTI."""
-    item = encode_item(queue, payload)
     pipe = get_redis().pipeline(transaction=True)
+    add_to_schedule(pipe, epoch, queue, payload)
+    with translate_errors():
+        pipe.execute()
+
+
+def add_to_schedule(pipe: Pipeline, epoch: int, queue: str, payload: Payload) -> None:
+    """Queue the commands of ``schedule`` on ``pipe``, so a caller can join them to its own MULTI."""
+    item = encode_item(queue, payload)
     pipe.rpush(keys.delayed(epoch), item)
     pipe.sadd(keys.timestamps(item), keys.delayed_bucket_name(epoch))
     pipe.zadd(keys.delayed_schedule(), {str(epoch): epoch})
-    with translate_errors():
-        pipe.execute()
 
 
 # Reading ---------------------------------------------------------------------------
