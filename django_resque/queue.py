@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from . import keys, scripts
 from .connection import get_redis, text, translate_errors
 from .exceptions import MalformedPayloadError
 from .payload import Payload, decode
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
 
 # Values per RPUSH command when enqueueing in bulk: large enough to make the command's
 # cost vanish, small enough to keep one command's reply and server time short.
@@ -49,6 +53,13 @@ def _runs_by_queue(jobs: Iterable[tuple[str, Payload]]) -> list[tuple[str, list[
             runs.append((queue, []))
         runs[-1][1].append(payload.encode())
     return runs
+
+
+def add_push(pipe: Pipeline, queue: str, payload: Payload) -> None:
+    """Queue the commands of a push on ``pipe``, so a caller can join it to its own MULTI."""
+    _check_queue_name(queue)
+    pipe.sadd(keys.queues(), queue)
+    pipe.rpush(keys.queue(queue), payload.encode())
 
 
 def size(queue: str) -> int:
