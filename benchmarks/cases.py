@@ -126,7 +126,7 @@ def processing_cases(quick: bool) -> list[Case]:
 
 
 def latency_cases(quick: bool) -> list[Case]:
-    samples, seconds = (20, 5.0) if quick else (60, 15.0)
+    samples, seconds = (20, 5.0) if quick else (40, 15.0)
     cases = [
         Case(
             f"ours-{mode}-latency", "latency", OUR_LABELS[mode], "ours", "latency", mode, count=samples, seconds=seconds
@@ -153,7 +153,7 @@ def latency_cases(quick: bool) -> list[Case]:
 
 def rss_cases(quick: bool) -> list[Case]:
     """RSS after 1k and 20k jobs (100 and 1k in quick mode), each bounded in time."""
-    checkpoints, seconds = ("100,1000", 15.0) if quick else ("1000,20000", 60.0)
+    checkpoints, seconds = ("100,1000", 10.0) if quick else ("1000,20000", 30.0)
     return [
         Case(f"ours-{mode}-rss", "rss", OUR_LABELS[mode], "ours", "rss", mode, checkpoints=checkpoints, seconds=seconds)
         for mode in OUR_MODES
