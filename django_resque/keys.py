@@ -14,6 +14,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker
   <ns>:stat:<name>[:<id>]             string  processed / failed counters, global and per worker
   <ns>:failed                         list    failure records, oldest first
+  <ns>:<q>_failed                     list    per-queue failure records (RedisMultiQueue backend)
+  <ns>:failed_queues                  set     names of the per-queue lists, ``<q>_failed`` (no namespace)
   <ns>:pause-all-workers              string  "true" pauses every worker
   <ns>:delayed_queue_schedule         zset    epoch seconds (member = score) with delayed jobs
   <ns>:delayed:<epoch>                list    delayed items {"class","args","queue"}
@@ -21,6 +23,7 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:<ns>:resque_scheduler_master_lock string  scheduler leader lock (the namespace twice, as Ruby)
   <ns>:persistent_schedules           hash    dynamic schedules: name -> JSON config
   <ns>:schedules_changed              set     names of dynamic schedules changed since last load
+  <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, value = token carried in the payload, PX TTL
 """
 
 from __future__ import annotations
@@ -84,11 +87,22 @@ def stat(name: str, worker_id: str | None = None) -> str:
 # Failures
 def failed(queue_name: str | None = None) -> str:
     """The failed list; per queue (``<q>_failed``) for the multi-queue backend, as Ruby's."""
-    return _key(f"{queue_name}_failed") if queue_name else _key("failed")
+    return _key(failed_list_name(queue_name)) if queue_name else _key("failed")
 
 
 def failed_queues() -> str:
     return _key("failed_queues")
+
+
+def failed_list_name(queue_name: str) -> str:
+    """``<q>_failed`` without namespace: the member of ``failed_queues``, as Ruby stores it."""
+    return f"{queue_name}_failed"
+
+
+# Unique jobs (ours)
+def unique_lock(digest: str) -> str:
+    """Lock of one unique job identity (sha1 of job name and unique key)."""
+    return _key("django_resque", "unique", digest)
 
 
 # Delayed jobs (resque-scheduler)
