@@ -114,8 +114,20 @@ return n
 """
 
 
+_loaded: set[tuple[int, str]] = set()
+
+
 def run(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
-    """Run a script by its SHA (EVALSHA, loading it on first use) on the process's client."""
+    """Run a script by its SHA on the process's client.
+
+    The script is loaded once per client first, so a large call (a bulk rewrite sends
+    megabytes of arguments) is never sent twice after a NOSCRIPT; redis-py still
+    reloads it if the server lost it (restart, SCRIPT FLUSH).
+    """
     client = get_redis()
+    script = client.register_script(source)
     with translate_errors():
-        return client.register_script(source)(keys=list(keys), args=list(args), client=client)
+        if (id(client), script.sha) not in _loaded:
+            client.script_load(source)
+            _loaded.add((id(client), script.sha))
+        return script(keys=list(keys), args=list(args), client=client)

@@ -11,7 +11,6 @@ the RedisMultiQueue backend (None for the single ``failed`` list).
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import secrets
@@ -25,7 +24,7 @@ from ..exceptions import MalformedPayloadError, ResqueError
 from ..payload import dumps, from_dict
 from . import backend
 from .base import FailedList
-from .record import FailureRecord, decode, stamp_retried
+from .record import FailureRecord, decode, format_time, stamp_retried
 
 logger = logging.getLogger(__name__)
 
@@ -322,8 +321,8 @@ def _apply(failed_list: FailedList, mode: str, entries: list[FailedJob]) -> int:
         if mode == "replace":
             queue, payload = _requeue_target(entry)
             position = queue_keys.setdefault(queue, len(queue_keys) + 3)
-            stamp = stamp or _stamp_time()
-            targets.append(stamp_retried(entry.raw, stamp))
+            stamp = stamp or format_time()
+            targets.append(stamp_retried(entry.raw, formatted=stamp))
             pushes += [position, queue, payload]
     keys_ = [failed_list.key, keys.queues(), *(keys.queue(queue) for queue in queue_keys)]
     args = [mode, len(entries), *targets, len(pushes) // 3, *pushes]
@@ -331,7 +330,3 @@ def _apply(failed_list: FailedList, mode: str, entries: list[FailedJob]) -> int:
         raise StaleFailureError(f"{failed_list.key} changed meanwhile; nothing was changed. Reload and try again.")
     logger.info("%s %d failures of %s", "Retried" if mode == "replace" else "Removed", len(entries), failed_list.key)
     return len(entries)
-
-
-def _stamp_time() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

@@ -61,13 +61,20 @@ class FailureRecord:
         return dataclasses.replace(self, extra={**self.extra, **values})
 
 
-def stamp_retried(raw: bytes | str, when: dt.datetime | None = None) -> str:
+def stamp_retried(raw: bytes | str, when: dt.datetime | None = None, *, formatted: str | None = None) -> str:
     """``raw`` with ``retried_at`` set, other keys kept in their order, as Ruby's requeue.
 
-    A record already retried keeps ``retried_at`` where it is, with the new time.
+    A record already retried keeps ``retried_at`` where it is, with the new time. The
+    common case (never retried) appends to the text, sparing a decode and re-encode:
+    ``raw`` must be a record that ``decode`` accepted. ``formatted`` is the time already
+    formatted, for bulk retries that stamp many records with one time.
     """
-    data = _load_object(raw)
-    data["retried_at"] = format_time(when)
+    stamp = formatted or format_time(when)
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text.startswith("{") and text.endswith("}") and text != "{}" and '"retried_at"' not in text:
+        return f'{text[:-1]},"retried_at":"{stamp}"}}'
+    data = _load_object(text)
+    data["retried_at"] = stamp
     return dumps(data)
 
 
