@@ -53,17 +53,20 @@ def ttl_ms(job: Job, extra_seconds: float = 0.0) -> int:
     return max(1, int((seconds + max(0.0, extra_seconds)) * 1000))
 
 
-def mark(job: Job, payload: Payload) -> Payload:
-    """The payload carrying a fresh lock token for its identity."""
+def mark(job: Job, payload: Payload) -> tuple[Payload, str, str]:
+    """The payload carrying a fresh lock token for its identity, the lock digest and token."""
     args, kwargs = payload.call_arguments()
-    marker = {"lock": identity(job, args, kwargs), "token": secrets.token_hex(16)}
-    return Payload(payload.name, payload.args, {**payload.extra, UNIQUE_KEY: marker})
+    lock, token = identity(job, args, kwargs), secrets.token_hex(16)
+    return (
+        Payload(payload.name, payload.args, {**payload.extra, UNIQUE_KEY: {"lock": lock, "token": token}}),
+        lock,
+        token,
+    )
 
 
 def push(job: Job, queue: str, payload: Payload) -> bool:
     """Lock and push in one script; False (and a log line) if a copy holds the lock."""
-    marked = mark(job, payload)
-    lock, token = _marker(marked.as_dict())
+    marked, lock, token = mark(job, payload)
     pushed = scripts.run(
         scripts.UNIQUE_PUSH,
         [keys.unique_lock(lock), keys.queues(), keys.queue(queue)],
@@ -80,8 +83,7 @@ def schedule(job: Job, epoch: int, queue: str, payload: Payload) -> bool:
     Two steps, not one script: the delayed keys belong to ``scheduler.delayed``. A
     crash between them leaves only a lock that expires; a failed schedule releases it.
     """
-    marked = mark(job, payload)
-    lock, token = _marker(marked.as_dict())
+    marked, lock, token = mark(job, payload)
     with translate_errors():
         locked = get_redis().set(keys.unique_lock(lock), token, nx=True, px=ttl_ms(job, epoch - time.time()))
     if not locked:

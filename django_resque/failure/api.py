@@ -135,7 +135,8 @@ def retry(index: int, expected: bytes | str, queue_list: str | None = None) -> F
     """Requeue one failure to its queue and stamp ``retried_at`` (LSET), as Ruby; the
     record stays in the list. Returns the entry as it was."""
     entry = _confirm(index, expected, queue_list)
-    queue, payload = _requeue_target(entry)
+    record, payload = _requeue_target(entry)
+    queue = record.queue
     failed_list = _failed_list(queue_list)
     done = scripts.run(
         scripts.FAILED_REQUEUE,
@@ -144,7 +145,7 @@ def retry(index: int, expected: bytes | str, queue_list: str | None = None) -> F
     )
     if not done:
         raise _stale(index, failed_list)
-    logger.info("Retried failure %d of %s (%s) on queue %s", index, failed_list.key, entry.record.job_name, queue)
+    logger.info("Retried failure %d of %s (%s) on queue %s", index, failed_list.key, record.job_name, queue)
     return entry
 
 
@@ -210,7 +211,8 @@ def _failed_list(queue_list: str | None) -> FailedList:
     return found[0]
 
 
-def _entry(index: int, raw: bytes, failed_list: FailedList) -> FailedJob:
+def _entry(index: int, raw: bytes | str, failed_list: FailedList) -> FailedJob:
+    raw = raw.encode() if isinstance(raw, str) else raw
     try:
         record: FailureRecord | None = decode(raw)
     except MalformedPayloadError:
@@ -274,8 +276,8 @@ def _stale(index: int, failed_list: FailedList) -> StaleFailureError:
     )
 
 
-def _requeue_target(entry: FailedJob) -> tuple[str, str]:
-    """(queue, encoded payload) to push: the recorded payload, attempt count dropped."""
+def _requeue_target(entry: FailedJob) -> tuple[FailureRecord, str]:
+    """(record, encoded payload) to push: the recorded payload, attempt count dropped."""
     record = entry.record
     if record is None or not record.queue:
         raise FailureAPIError(f"The failure at index {entry.index} has no readable record or queue to retry on.")
@@ -283,7 +285,7 @@ def _requeue_target(entry: FailedJob) -> tuple[str, str]:
         payload = from_dict(retry_policy.without_attempt(record.payload))
     except MalformedPayloadError as exc:
         raise FailureAPIError(f"The failure at index {entry.index} holds no job payload: {exc}") from exc
-    return record.queue, dumps(payload.as_dict())
+    return record, dumps(payload.as_dict())
 
 
 def _change_matching(mode: str, filters: Filters) -> int:
@@ -319,7 +321,8 @@ def _apply(failed_list: FailedList, mode: str, entries: list[FailedJob]) -> int:
     for entry in entries:
         targets += [entry.index, entry.raw]
         if mode == "replace":
-            queue, payload = _requeue_target(entry)
+            record, payload = _requeue_target(entry)
+            queue = record.queue
             position = queue_keys.setdefault(queue, len(queue_keys) + 3)
             stamp = stamp or format_time()
             targets.append(stamp_retried(entry.raw, formatted=stamp))
