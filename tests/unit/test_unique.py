@@ -2,10 +2,11 @@ import json
 import logging
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from django_resque import keys, unique
+from django_resque import conf, keys, unique
 from django_resque.exceptions import ResqueConfigurationError
-from django_resque.job import job
+from django_resque.job import enqueue_many, job
 from tests.support import jobs as support
 
 
@@ -66,8 +67,6 @@ def test_delayed_unique_jobs_hold_the_lock_while_waiting(fake_redis):
 
 
 def test_enqueue_many_locks_unique_jobs_one_by_one(fake_redis):
-    from django_resque import enqueue_many
-
     assert enqueue_many([(support.unique_note, (1,)), (support.unique_note, (1,)), (support.remember, (1,))]) == 2
     assert len(_queued(fake_redis)) == 2
 
@@ -89,3 +88,9 @@ def test_bad_unique_options_are_refused():
 def test_class_jobs_declare_unique_as_an_attribute(fake_redis):
     assert support.RetryingClassJob.delay(1) is True
     assert support.RetryingClassJob.delay(1) is False
+
+
+def test_the_ttl_setting_is_validated(settings):
+    settings.RESQUE = {**settings.RESQUE, "UNIQUE_LOCK_TTL": 0}
+    with pytest.raises(ImproperlyConfigured, match="UNIQUE_LOCK_TTL"):
+        conf.get("UNIQUE_LOCK_TTL")
