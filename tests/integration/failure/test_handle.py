@@ -6,6 +6,7 @@ import time
 
 from django_resque import failure, keys
 from django_resque.failure import api
+from django_resque.scheduler import mover
 from tests.support import jobs as support
 
 
@@ -76,3 +77,14 @@ def test_unique_lock_through_retries_on_a_real_server(real_redis):
         job=support.RetryingClassJob.job,
     )
     assert support.RetryingClassJob.delay("u") is True
+
+
+def test_a_delayed_retry_moved_by_the_scheduler_keeps_its_attempt_and_lock(real_redis):
+    support.RetryingClassJob.delay("m")
+    payload = json.loads(real_redis.lpop(keys.queue("classy")))
+    assert not _perform(support.RetryingClassJob.job, payload, "classy")
+    assert mover.enqueue_due(time.time() + 10) == 1  # backoff is 5 s: due by then
+    moved = json.loads(real_redis.lpop(keys.queue("classy")))
+    assert moved["attempt"] == 2
+    assert moved["unique"] == payload["unique"]
+    assert support.RetryingClassJob.delay("m") is False
