@@ -21,8 +21,7 @@ MAX_VALUES_PER_PUSH = 1000
 def push(queue: str, payload: Payload) -> None:
     """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
     _check_queue_name(queue)
-    with translate_errors():
-        scripts.run(get_redis(), scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode()])
+    scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode()])
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
