@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
+    # What pruning does with a dead worker's job: "fail" (Ruby's DirtyExit) or "requeue".
+    "DIRTY_EXIT": "fail",
     "SCHEDULE": {},
 }
 
@@ -86,6 +88,10 @@ def _check_types(merged: dict[str, Any]) -> None:
     timeout = merged["JOB_TIMEOUT"]
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ImproperlyConfigured("RESQUE['JOB_TIMEOUT'] must be None or a positive number, got %r." % (timeout,))
+    if merged["DIRTY_EXIT"] not in ("fail", "requeue"):
+        raise ImproperlyConfigured(
+            "RESQUE['DIRTY_EXIT'] must be 'fail' or 'requeue', got %r." % (merged["DIRTY_EXIT"],)
+        )
     for key in ("REDIS_OPTIONS", "SCHEDULE"):
         if not isinstance(merged[key], dict):
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
