@@ -30,9 +30,12 @@ DEFAULTS: dict[str, Any] = {
     # What pruning does with a dead worker's job: "fail" (Ruby's DirtyExit) or "requeue".
     "DIRTY_EXIT": "fail",
     "SCHEDULE": {},
+    # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
+    "DURATION_METRICS": False,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
+_URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 
 
 @cache
@@ -72,10 +75,19 @@ def _check_connection(merged: dict[str, Any]) -> None:
     if len(given) > 1:
         raise ImproperlyConfigured("Set only one of RESQUE['REDIS_URL'] and RESQUE['CONNECTION'].")
     url = merged["REDIS_URL"]
-    if url and not str(url).startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
+    if url and not str(url).startswith(_URL_SCHEMES):
         raise ImproperlyConfigured(
-            "RESQUE['REDIS_URL'] must start with redis://, rediss://, unix:// or redis+sentinel://, got %r." % url
+            "RESQUE['REDIS_URL'] must start with one of %s, got %r." % (", ".join(_URL_SCHEMES), url)
         )
+    if url and str(url).startswith("redis+cluster://") and not _is_hash_tag(merged["NAMESPACE"]):
+        raise ImproperlyConfigured(
+            "With Redis Cluster, RESQUE['NAMESPACE'] must be a hash tag such as '{resque}', so every key "
+            "(and every multi-key script) lives in one slot; got %r." % (merged["NAMESPACE"],)
+        )
+
+
+def _is_hash_tag(namespace: object) -> bool:
+    return isinstance(namespace, str) and namespace.startswith("{") and namespace.endswith("}") and len(namespace) > 2
 
 
 def _check_types(merged: dict[str, Any]) -> None:
@@ -95,5 +107,7 @@ def _check_types(merged: dict[str, Any]) -> None:
     for key in ("REDIS_OPTIONS", "SCHEDULE"):
         if not isinstance(merged[key], dict):
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
+    if merged["REDIS_OPTIONS"].get("decode_responses"):
+        raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
     if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
         raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import conf, keys, scripts
-from ..connection import get_redis, translate_errors
+from ..connection import get_redis, text, translate_errors
 
 STARTED_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
@@ -88,8 +88,10 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
 def server_time() -> dt.datetime:
     """Redis's clock (``TIME``), so heartbeats compare across hosts without clock skew."""
     with translate_errors():
-        seconds, _micro = get_redis().time()
-    return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+        reply: Any = get_redis().time()
+    if isinstance(reply, dict):  # RedisCluster may answer per node
+        reply = next(iter(reply.values()))
+    return dt.datetime.fromtimestamp(int(reply[0]), dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class WorkerInfo:
 def all_workers() -> list[WorkerInfo]:
     """Every registered worker (ours and Ruby's), sorted by id."""
     with translate_errors():
-        ids = sorted(member.decode() for member in get_redis().smembers(keys.workers()))
+        ids = sorted(text(member) for member in get_redis().smembers(keys.workers()))
     return _infos(ids)
 
 
@@ -131,8 +133,8 @@ def parse_id(worker_id: str) -> tuple[str, int, tuple[str, ...]]:
 
 
 def _infos(ids: list[str]) -> list[WorkerInfo]:
+    now = server_time()
     pipe = get_redis().pipeline(transaction=False)
-    pipe.time()
     pipe.get(keys.pause_all())
     for wid in ids:
         pipe.get(keys.worker(wid))
@@ -142,8 +144,7 @@ def _infos(ids: list[str]) -> list[WorkerInfo]:
         pipe.get(keys.stat("failed", wid))
         pipe.exists(keys.worker_paused(wid))
     with translate_errors():
-        (seconds, _micro), pause_all, *rows = pipe.execute()
-    now = dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+        pause_all, *rows = pipe.execute()
     all_paused = (pause_all or b"").decode().lower() == "true"
     return [_info(wid, now, all_paused, rows[i * 6 : i * 6 + 6]) for i, wid in enumerate(ids)]
 

@@ -65,8 +65,10 @@ def reserve(worker_id: str, queues: list[str]) -> Reservation | Paused | None:
     return parse_record(reply[1])
 
 
-def parse_record(record: bytes) -> Reservation:
+def parse_record(record: bytes | str) -> Reservation:
     """Decode a ``worker:<id>`` record; one that is not JSON becomes a raw payload."""
+    if isinstance(record, str):
+        record = record.encode()
     text = record.decode("utf-8", "replace")
     try:
         data = json.loads(text)

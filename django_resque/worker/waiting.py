@@ -18,7 +18,7 @@ from typing import Any
 import redis
 
 from .. import keys
-from ..connection import get_redis, translate_errors
+from ..connection import get_redis, text, translate_errors
 from .reserve import has_globs, matching_queues
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class QueueWaiter:
         if not has_globs(self.patterns):
             return self.patterns
         with translate_errors():
-            known = sorted(member.decode() for member in get_redis().smembers(keys.queues()))
+            known = sorted(text(member) for member in get_redis().smembers(keys.queues()))
         return matching_queues(self.patterns, known)
 
     def _arm(self, names: list[str]) -> None:
@@ -66,10 +66,10 @@ class QueueWaiter:
         for name in names:
             if name in self._pending:
                 continue
+            key = keys.queue(name)
             conn = self._connections.get(name)
             if conn is None:
-                conn = self._connections[name] = get_redis().connection_pool.make_connection()
-            key = keys.queue(name)
+                conn = self._connections[name] = _new_connection(key)
             conn.send_command("BLMOVE", key, key, "LEFT", "LEFT", self.block_seconds)
             self._pending.add(name)
 
@@ -80,3 +80,12 @@ class QueueWaiter:
             if conn.can_read(timeout=0):
                 conn.read_response()
                 self._pending.discard(name)
+
+
+def _new_connection(key: str) -> Any:
+    """A connection of our own to the server holding ``key`` (the cluster node, if any)."""
+    client: Any = get_redis()
+    pool = getattr(client, "connection_pool", None)
+    if pool is None:  # RedisCluster: one pool per node
+        pool = client.get_node_from_key(key).redis_connection.connection_pool
+    return pool.make_connection()
