@@ -65,9 +65,12 @@ def _work_jobs(
     channel: ChildChannel,
 ) -> None:
     current: Any = reservation
+    parent = os.getppid()
     while True:
         title.processing(current.queue, current.name)
-        perform.work(current, worker_id)
+        # Redis away after the job: retry while our worker lives; if it is gone, the
+        # record stays in Redis for pruning, and an orphan must not linger forever.
+        perform.work(current, worker_id, give_up=lambda: os.getppid() != parent)
         channel.done()
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():

@@ -33,14 +33,17 @@ class QueueWaiter:
         self._connections: dict[str, Any] = {}  # queue name -> its redis Connection
         self._pending: set[str] = set()  # queues whose BLMOVE has not answered yet
 
-    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> None:
-        """Return when there may be work, a wake fd is readable, or after ``timeout`` s."""
+    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> bool:
+        """Return when there may be work, a wake fd is readable, or after ``timeout`` s.
+
+        True when a queue's blocking call answered (with a job seen, or timed out).
+        """
         try:
             self._arm(self._queue_names())
             if not any(conn.can_read(timeout=0) for conn in self._connections.values()):
                 sockets = [conn._sock for conn in self._connections.values() if conn._sock is not None]
                 select.select([*sockets, *wake_fds], [], [], max(0.0, timeout))
-            self._collect_replies()
+            return self._collect_replies()
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             self.close()
             raise
@@ -73,13 +76,16 @@ class QueueWaiter:
             conn.send_command("BLMOVE", key, key, "LEFT", "LEFT", self.block_seconds)
             self._pending.add(name)
 
-    def _collect_replies(self) -> None:
+    def _collect_replies(self) -> bool:
         """Read the replies that arrived; those queues are re-armed on the next wait."""
+        answered = False
         for name in list(self._pending):
             conn = self._connections[name]
             if conn.can_read(timeout=0):
                 conn.read_response()
+                answered = True
                 self._pending.discard(name)
+        return answered
 
 
 def _new_connection(key: str) -> Any:

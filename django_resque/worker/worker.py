@@ -58,6 +58,8 @@ class Worker:
         self.has_forked = False
         self.check_orphan = False
         self.next_tick = 0.0
+        self.empty_wakes = reconnect.Backoff(first=0.01, cap=1.0)
+        self.quick_empty_wakes = 0
         self._stop_heartbeat = threading.Event()
 
     # The story
@@ -97,16 +99,31 @@ class Worker:
             if reservation is None and self.options.burst:
                 return False
             if isinstance(reservation, reserve.Reservation):
+                self.quick_empty_wakes = 0
+                self.empty_wakes.reset()
                 self.process(reservation)
             elif reservation is reserve.PAUSED:
                 self.idle(self.options.interval)
             else:
-                title.waiting(self.queues)
-                self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
+                self.wait_for_jobs()
             self.backoff.reset()
         except reconnect.CONNECTION_ERRORS as exc:
             self.on_connection_lost(exc)
         return True
+
+    def wait_for_jobs(self) -> None:
+        title.waiting(self.queues)
+        if self.quick_empty_wakes:
+            # The last wake-up found no job: another worker won the race, or the server's
+            # BLMOVE does not block (fakeredis). Back off so losing again never spins.
+            self.idle(self.empty_wakes.next_delay())
+        started = time.monotonic()
+        replied = self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
+        if replied and time.monotonic() - started < self.waiter.block_seconds / 2:
+            self.quick_empty_wakes += 1
+        else:
+            self.quick_empty_wakes = 0
+            self.empty_wakes.reset()
 
     def process(self, reservation: reserve.Reservation) -> None:
         if self.options.fork:

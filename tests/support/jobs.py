@@ -61,6 +61,12 @@ def sleepy(seconds: float, tag: str = "") -> None:
     record({"finished": tag})
 
 
+@job(queue="test")
+def nap(seconds: float) -> None:
+    """Sleeps and touches nothing, so Redis being away cannot make it fail."""
+    time.sleep(seconds)
+
+
 @job(queue="test", timeout=1)
 def overrun(seconds: float) -> None:
     record({"overrun_started": os.getpid()})

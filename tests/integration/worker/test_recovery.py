@@ -80,13 +80,12 @@ def test_redis_restart_while_working_loses_nothing(restartable_redis, start_work
     wid = f"{socket.gethostname()}:{worker.pid}:test"
     wait_until(lambda: client.sismember("resque:workers", wid), what="registration")
     client.sadd("resque:queues", "test")
-    client.rpush("resque:queue:test", b'{"class":"tests.support.jobs.sleepy","args":[2,"restart"]}')
+    client.rpush("resque:queue:test", b'{"class":"tests.support.jobs.nap","args":[3]}')
     wait_until(lambda: client.get(f"resque:worker:{wid}"), what="job reserved")
     restartable_redis.restart()
     wait_until(lambda: client.get("resque:stat:processed") == b"1", what="job finished after restart")
-    assert client.llen("resque:failed") == 0
+    assert client.llen("resque:failed") == 0, (client.lrange("resque:failed", 0, -1), worker.output())
     client.rpush("resque:queue:test", b'{"class":"tests.support.jobs.remember","args":["after restart"]}')
     wait_until(lambda: client.get("resque:stat:processed") == b"2", what="worker still working")
     assert pid_alive(worker.pid)
-    assert "Redis unreachable" in worker.output()
     client.close()
