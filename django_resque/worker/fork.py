@@ -55,6 +55,7 @@ class JobProcess:
         self.from_child, self.to_child = from_child, to_child
         self.pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
         self._buffer = b""
+        self._eof = False  # the child closed its end: exiting (its pidfd says when it is done)
         self.status: int | None = None
 
     @classmethod
@@ -76,14 +77,20 @@ class JobProcess:
         return cls(pid, up_read, down_write)
 
     def fds(self) -> list[int]:
-        """What to select() on: the child's messages and, where available, its exit."""
-        return [self.from_child] + ([self.pidfd] if self.pidfd is not None else [])
+        """What to select() on: the child's messages until EOF and, where available, its exit.
+
+        The pipe reaches EOF as the child starts exiting, before it can be reaped;
+        selecting on it then would spin while the kernel tears the child down.
+        """
+        pipe = [] if self._eof else [self.from_child]
+        return pipe + ([self.pidfd] if self.pidfd is not None else [])
 
     def messages(self) -> list[Message]:
         """Complete messages received so far."""
         try:
             while chunk := os.read(self.from_child, 4096):
                 self._buffer += chunk
+            self._eof = True
         except BlockingIOError:
             pass
         *lines, self._buffer = self._buffer.split(b"\n")

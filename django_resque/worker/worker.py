@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import select
 import signal
 import threading
@@ -56,6 +57,7 @@ class Worker:
         self.waiter = QueueWaiter(self.queues, options.interval)
         self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
         self.has_forked = False
+        self.exiting: list[int] = []
         self.check_orphan = False
         self.next_tick = 0.0
         self.empty_wakes = reconnect.Backoff(first=0.01, cap=1.0)
@@ -88,6 +90,7 @@ class Worker:
     def step(self) -> bool:
         """Reserve and work one job, or wait for one; False when a burst is over."""
         self.flags.drain()
+        self.reap_exiting()
         try:
             self.tick()
             if self.check_orphan:
@@ -133,6 +136,7 @@ class Worker:
 
     def shutdown(self) -> None:
         self._stop_heartbeat.set()
+        self.reap_exiting(block=True)
         self.waiter.close()
         deadline = time.monotonic() + SHUTDOWN_GRACE
         done = reconnect.until_done(
@@ -163,8 +167,20 @@ class Worker:
             watch.run()
         finally:
             process.close()
-        if watch.in_flight or process.status != 0:
+        if process.status is None:
+            self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
+        elif watch.in_flight or process.status != 0:
             self.recover_from_child(watch)
+
+    def reap_exiting(self, block: bool = False) -> None:
+        """Reap children that finished their job and were left to exit on their own."""
+        for pid in list(self.exiting):
+            try:
+                done, _status = os.waitpid(pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.exiting.remove(pid)
 
     def recover_from_child(self, watch: ChildWatch) -> None:
         error = watch.exit_error()
@@ -257,10 +273,15 @@ class ChildWatch:
         self.kill_deadline: float | None = None
         self.killed_by: str | None = None
         self.timed_out = False
+        # With one job per fork, once the child reported its job done it takes no other:
+        # the parent moves on while the kernel tears the child down.
+        self.leave_when_done = worker.options.jobs_per_fork == 1
 
     def run(self) -> None:
         flags = self.worker.flags
         while self.process.reap() is None:
+            if self.leave_when_done and not self.in_flight:
+                return
             select.select([*self.process.fds(), flags.wake_fd], [], [], self.wait_time())
             flags.drain()
             self.read_messages()

@@ -62,6 +62,17 @@ def sleepy(seconds: float, tag: str = "") -> None:
 
 
 @job(queue="test")
+def noop() -> None:
+    """Does nothing: for measuring the worker itself."""
+
+
+@job(queue="test")
+def stamp(sent: float) -> None:
+    """Records when it was enqueued and when it started, for latency measurements."""
+    record({"sent": sent, "started": time.time()})
+
+
+@job(queue="test")
 def nap(seconds: float) -> None:
     """Sleeps and touches nothing, so Redis being away cannot make it fail."""
     time.sleep(seconds)
