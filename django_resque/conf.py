@@ -24,12 +24,18 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_QUEUE": "default",
     # Seconds a job may run before the worker kills it; None means no limit.
     "JOB_TIMEOUT": None,
+    # Dotted paths of failure backends; the first one answers queries (failure.api).
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
+    # Seconds a unique job's lock outlives its enqueue (or retry), at most; see unique.py.
+    "UNIQUE_LOCK_TTL": 3600,
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
     # What pruning does with a dead worker's job: "fail" (Ruby's DirtyExit) or "requeue".
     "DIRTY_EXIT": "fail",
+    # Recurring jobs for resque_scheduler: name -> {"cron" | "every", "class", "queue", "args", ...}.
     "SCHEDULE": {},
+    # Seconds the scheduler master lock lives without renewal (resque-scheduler's 180).
+    "SCHEDULER_LOCK_TIMEOUT": 180,
     # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
     "DURATION_METRICS": False,
 }
@@ -94,7 +100,7 @@ def _check_types(merged: dict[str, Any]) -> None:
     namespace = merged["NAMESPACE"]
     if not isinstance(namespace, str) or not namespace or ":" in namespace:
         raise ImproperlyConfigured("RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,))
-    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL"):
+    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "UNIQUE_LOCK_TTL"):
         if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
             raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))
     timeout = merged["JOB_TIMEOUT"]
@@ -109,5 +115,22 @@ def _check_types(merged: dict[str, Any]) -> None:
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
     if merged["REDIS_OPTIONS"].get("decode_responses"):
         raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
-    if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
-        raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")
+    _check_scheduler(merged)
+    backends = merged["FAILURE_BACKENDS"]
+    if not isinstance(backends, (list, tuple)) or not backends or not all(isinstance(p, str) for p in backends):
+        raise ImproperlyConfigured(
+            "RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths, got %r." % (backends,)
+        )
+
+
+def _check_scheduler(merged: dict[str, Any]) -> None:
+    """Shape only; each entry's job name and cron line are checked when the scheduler starts."""
+    lock = merged["SCHEDULER_LOCK_TIMEOUT"]
+    if isinstance(lock, bool) or not isinstance(lock, int) or lock <= 0:
+        raise ImproperlyConfigured("RESQUE['SCHEDULER_LOCK_TIMEOUT'] must be a positive integer, got %r." % (lock,))
+    for name, entry in merged["SCHEDULE"].items():
+        if not isinstance(name, str) or not name or not isinstance(entry, dict):
+            raise ImproperlyConfigured(
+                "RESQUE['SCHEDULE'] maps names to dicts like {'cron': '0 * * * *', 'class': 'job.name'}; "
+                "got %r: %r." % (name, entry)
+            )

@@ -73,6 +73,10 @@ class DontPerform(ResqueError):
     """Raise in a ``before_perform*`` hook to skip the job without recording a failure."""
 
 
+class InvalidScheduleError(ResqueConfigurationError):
+    """A recurring schedule is wrong; the message starts with the schedule's name."""
+
+
 def _truncated(raw: bytes | str, limit: int = 200) -> bytes | str:
     if len(raw) <= limit:
         return raw

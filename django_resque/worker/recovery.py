@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from .. import conf, keys, registry, scripts
-from ..connection import get_redis, translate_errors
+from ..connection import translate_errors
 from ..payload import dumps
 from . import reserve
 from .perform import report_failure
@@ -39,8 +39,7 @@ def _requeue(worker_id: str, left: reserve.Reservation) -> bool:
         return False  # malformed: a failure record keeps the raw data instead
     with translate_errors():
         moved = scripts.run(
-            get_redis(),
-            scripts.REQUEUE,
+            scripts.REQUEUE_DEAD_JOB,
             [keys.worker(worker_id), keys.queue(left.queue), keys.queues()],
             [left.record, dumps(left.payload), left.queue],
         )

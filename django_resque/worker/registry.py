@@ -82,7 +82,7 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
     names = ("processed", "failed") if failed else ("processed",)
     counters = [keys.stat(name) for name in names] + [keys.stat(name, counted) for name in names]
     with translate_errors():
-        return bool(scripts.run(get_redis(), scripts.FINISH, [keys.worker(worker_id), *counters], [record]))
+        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
 
 
 def server_time() -> dt.datetime:

@@ -53,7 +53,6 @@ def reserve(worker_id: str, queues: list[str]) -> Reservation | Paused | None:
     run_at = time.strftime(RUN_AT_FORMAT, time.gmtime())
     with translate_errors():
         reply = scripts.run(
-            get_redis(),
             scripts.RESERVE,
             [keys.worker(worker_id), keys.queues(), keys.pause_all()],
             [keys.queue_prefix(), run_at, *queues],

@@ -54,12 +54,7 @@ def test_matching_queues_agrees_with_the_script():
 
 def test_finish_only_deletes_the_expected_record(fake_redis):
     fake_redis.set("k", "new")
-    assert scripts.run(fake_redis, scripts.FINISH, ["k", "count"], ["old"]) == 0
+    assert scripts.run(scripts.FINISH_JOB, ["k", "count"], ["old"]) == 0
     assert fake_redis.get("k") == b"new" and fake_redis.get("count") is None
-    assert scripts.run(fake_redis, scripts.FINISH, ["k", "count"], ["new"]) == 1
+    assert scripts.run(scripts.FINISH_JOB, ["k", "count"], ["new"]) == 1
     assert fake_redis.get("k") is None and fake_redis.get("count") == b"1"
-
-
-def test_run_loads_a_script_the_server_does_not_know(fake_redis):
-    fake_redis.script_flush()
-    assert scripts.run(fake_redis, "return 7", [], []) == 7
