@@ -191,20 +191,45 @@ return 1
 """
 
 
-_loaded: set[tuple[int, str]] = set()
+_loaded: set[tuple[Any, str]] = set()  # (server, sha); inherited by forked children
+_scripts: dict[str, Any] = {}
 
 
 def run(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
     """Run a script by its SHA on the process's client.
 
-    The script is loaded once per client first, so a large call (a bulk rewrite sends
+    The script is loaded once per server first, so a large call (a bulk rewrite sends
     megabytes of arguments) is never sent twice after a NOSCRIPT; redis-py still
     reloads it if the server lost it (restart, SCRIPT FLUSH).
     """
     client = get_redis()
-    script = client.register_script(source)
+    script = _script(client, source)
     with translate_errors():
-        if (id(client), script.sha) not in _loaded:
-            client.script_load(source)
-            _loaded.add((id(client), script.sha))
+        if (_server_of(client), script.sha) not in _loaded:
+            load(source)
         return script(keys=list(keys), args=list(args), client=client)
+
+
+def load(source: str) -> None:
+    """Load a script on the server through the process's client (before it is first run)."""
+    client = get_redis()
+    with translate_errors():
+        sha = client.script_load(source)
+    _loaded.add((_server_of(client), sha))
+
+
+def _server_of(client: Any) -> Any:
+    """Which server a client talks to, so a forked child's new client knows what is loaded."""
+    pool = getattr(client, "connection_pool", None)
+    if pool is None:  # RedisCluster: per client
+        return id(client)
+    options = pool.connection_kwargs
+    return (options.get("host"), options.get("port"), options.get("path"), id(options.get("server")))
+
+
+def _script(client: Any, source: str) -> Any:
+    """The Script object for ``source``, built once (it hashes the source); called with a client."""
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = client.register_script(source)
+    return script

@@ -1,7 +1,7 @@
 """The forked job process: reset what must not be shared, work, leave with ``os._exit``.
 
-Nothing inherited from the parent is closed in a way the parent would notice: Redis
-clients are rebuilt (redis-py pools also check the pid), and inherited database and
+Nothing inherited from the parent is closed in a way the parent would notice: the
+Redis client's pool starts empty in the child (``connection.inherit``), and inherited database and
 cache connections are dropped unused and kept referenced until ``os._exit``, so no
 destructor ever sends a goodbye on the parent's sockets.
 """
@@ -18,7 +18,7 @@ from django.db import connections
 
 from .. import connection
 from ..signals import after_fork
-from . import perform, process_signals, reserve, title
+from . import perform, prefork, process_signals, reserve, title
 from .fork import ChildChannel
 
 logger = logging.getLogger(__name__)
@@ -27,19 +27,26 @@ _inherited: list[Any] = []  # parent's DB/cache connection objects, kept alive u
 
 
 def run(
-    reservation: reserve.Reservation,
+    reservation: reserve.Reservation | None,
     worker_id: str,
     queues: list[str],
     jobs_per_fork: int,
     default_timeout: float | None,
     channel: ChildChannel,
+    parent: int = 0,
 ) -> NoReturn:
-    """Work ``reservation`` and then up to ``jobs_per_fork - 1`` more, then exit."""
+    """Work ``reservation`` and then up to ``jobs_per_fork - 1`` more, then exit.
+
+    Pre-forked (``reservation`` None), first wait for the job ``parent`` hands over.
+    """
     code = 0
     try:
         prepare_after_fork()
-        perform.send(after_fork, None, worker_id=worker_id, reservation=reservation)
-        _work_jobs(reservation, worker_id, queues, jobs_per_fork, default_timeout, channel)
+        if reservation is None:
+            reservation = prefork.await_first_job(channel, parent)
+        if reservation is not None:
+            perform.send(after_fork, None, worker_id=worker_id, reservation=reservation)
+            _work_jobs(reservation, worker_id, queues, jobs_per_fork, default_timeout, channel)
     except BaseException:
         logger.exception("Job process %d failed outside a job", os.getpid())
         code = 1
@@ -51,7 +58,7 @@ def run(
 def prepare_after_fork() -> None:
     """Signal dispositions of a job process, fresh Redis client, no inherited DB/cache connection."""
     process_signals.reset_in_child()
-    connection.reset()
+    connection.inherit()
     _abandon(connections)
     _abandon(caches)
 

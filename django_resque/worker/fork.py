@@ -3,7 +3,8 @@
 The child tells the parent over a pipe when it starts a job (with the job's timeout)
 and when the job's record is finished, so the parent knows whether a job was in
 flight when the child exited, without asking Redis. The parent asks the child to take
-no further job (``--jobs-per-fork``) over a second pipe.
+no further job (``--jobs-per-fork``) over a second pipe; a pre-forked child gets its
+first job's record over that pipe too (length-prefixed), before any stop request.
 """
 
 from __future__ import annotations
@@ -11,11 +12,16 @@ from __future__ import annotations
 import os
 import select
 import signal
-from collections.abc import Callable
+import struct
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
 NO_TIMEOUT = "-"
+HEADER = struct.Struct(">I")  # length of a handed-over job record
+# A record is handed over only if the pipe takes it whole at once (a pipe holds 64 KiB
+# on Linux): the parent never blocks on a child that is not reading.
+MAX_HANDED = 60_000
 
 
 class ChildChannel:
@@ -40,6 +46,13 @@ class ChildChannel:
         readable, _, _ = select.select([self.from_parent], [], [], 0)
         return bool(readable)
 
+    def receive_job(self) -> bytes | None:
+        """Block until the parent hands over a job record; None if it closed the pipe."""
+        header = _read_exact(self.from_parent, HEADER.size)
+        if header is None:
+            return None
+        return _read_exact(self.from_parent, HEADER.unpack(header)[0])
+
 
 @dataclass(frozen=True)
 class Message:
@@ -59,14 +72,14 @@ class JobProcess:
         self.status: int | None = None
 
     @classmethod
-    def spawn(cls, target: Callable[[ChildChannel], NoReturn]) -> JobProcess:
-        """Fork; the child runs ``target`` and must leave with ``os._exit``."""
+    def spawn(cls, target: Callable[[ChildChannel], NoReturn], close_in_child: Iterable[int] = ()) -> JobProcess:
+        """Fork; the child closes ``close_in_child``, runs ``target`` and leaves with ``os._exit``."""
         up_read, up_write = os.pipe2(os.O_CLOEXEC)
         down_read, down_write = os.pipe2(os.O_CLOEXEC)
         pid = os.fork()
         if pid == 0:  # child: never returns
-            os.close(up_read)
-            os.close(down_write)
+            for fd in (up_read, down_write, *close_in_child):
+                os.close(fd)
             try:
                 target(ChildChannel(up_write, down_read))
             finally:
@@ -74,7 +87,25 @@ class JobProcess:
         os.close(up_write)
         os.close(down_read)
         os.set_blocking(up_read, False)
+        os.set_blocking(down_write, False)
         return cls(pid, up_read, down_write)
+
+    def own_fds(self) -> list[int]:
+        """Every descriptor of this handle (a later child closes them: they are not its own)."""
+        return [fd for fd in (self.from_child, self.to_child, self.pidfd) if fd is not None]
+
+    def hand(self, record: bytes) -> bool:
+        """Give a waiting pre-forked child its job; False if it cannot take it whole now.
+
+        On False the child may hold part of a record: the caller must kill it.
+        """
+        message = HEADER.pack(len(record)) + record
+        if len(message) > MAX_HANDED:
+            return False
+        try:
+            return os.write(self.to_child, message) == len(message)
+        except (BrokenPipeError, BlockingIOError):
+            return False
 
     def fds(self) -> list[int]:
         """What to select() on: the child's messages until EOF and, where available, its exit.
@@ -119,9 +150,8 @@ class JobProcess:
         return self.status
 
     def close(self) -> None:
-        for fd in (self.from_child, self.to_child, self.pidfd):
-            if fd is not None:
-                os.close(fd)
+        for fd in self.own_fds():
+            os.close(fd)
 
 
 def describe_exit(status: int) -> str:
@@ -129,6 +159,17 @@ def describe_exit(status: int) -> str:
     if os.WIFSIGNALED(status):
         return "killed by %s" % signal.Signals(os.WTERMSIG(status)).name
     return "exited with status %d" % os.WEXITSTATUS(status)
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    """``size`` bytes from a blocking ``fd``; None at end of file."""
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
 
 
 def _parse(line: bytes) -> Message:

@@ -9,6 +9,7 @@ never runs job code; with ``--no-fork`` it does, within a SIGALRM time limit.
 from __future__ import annotations
 
 import functools
+import gc
 import logging
 import os
 import select
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from django.db import connections
 
-from .. import conf
+from .. import conf, scripts
 from ..exceptions import DirtyExitError, JobTimeoutError, ResqueError
 from ..signals import before_first_fork, before_fork
 from . import child, perform, pruning, reconnect, recovery, registry, reserve, title
@@ -30,6 +31,7 @@ from .waiting import QueueWaiter
 
 logger = logging.getLogger(__name__)
 
+JOB_PROCESS_SCRIPTS = (scripts.RESERVE, scripts.FINISH_JOB)
 SHUTDOWN_GRACE = 10.0  # seconds to keep retrying Redis while unregistering
 
 
@@ -40,6 +42,7 @@ class WorkerOptions:
     burst: bool = False
     fork: bool = True
     jobs_per_fork: int = 1
+    prefork: bool = True  # fork mode: fork the next job process while the current job runs
     term_timeout: float = 4.0
     timeout: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -57,6 +60,7 @@ class Worker:
         self.waiter = QueueWaiter(self.queues, options.interval)
         self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
         self.has_forked = False
+        self.spare: JobProcess | None = None  # pre-forked, waiting for its job
         self.exiting: list[int] = []
         self.check_orphan = False
         self.next_tick = 0.0
@@ -85,6 +89,8 @@ class Worker:
     def register(self) -> None:
         pruning.prune_dead_workers(self.id, self.queues)
         registry.register(self.id)
+        for source in JOB_PROCESS_SCRIPTS:  # loaded once here, known to every child forked
+            scripts.load(source)
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
 
     def step(self) -> bool:
@@ -115,6 +121,8 @@ class Worker:
         return True
 
     def wait_for_jobs(self) -> None:
+        if self.options.fork:
+            self.fork_spare()  # ready before the next job arrives
         title.waiting(self.queues)
         if self.quick_empty_wakes:
             # The last wake-up found no job: another worker won the race, or the server's
@@ -136,6 +144,7 @@ class Worker:
 
     def shutdown(self) -> None:
         self._stop_heartbeat.set()
+        self.drop_spare()
         self.reap_exiting(block=True)
         self.waiter.close()
         deadline = time.monotonic() + SHUTDOWN_GRACE
@@ -151,18 +160,10 @@ class Worker:
 
     # Fork mode
     def fork_and_watch(self, reservation: reserve.Reservation) -> None:
-        if not self.has_forked:
-            perform.send(before_first_fork, None, worker_id=self.id)
-            self.has_forked = True
-        perform.send(before_fork, None, worker_id=self.id, reservation=reservation)
-        connections.close_all()  # the parent holds no DB connection across a fork
-        timeout = perform.timeout_for(reservation, self.options.timeout)
-        target = functools.partial(
-            child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
-        )
-        process = JobProcess.spawn(target)
+        process = self.job_process_for(reservation)
         title.forked(process.pid)
-        watch = ChildWatch(self, process, reservation, timeout)
+        watch = ChildWatch(self, process, reservation, perform.timeout_for(reservation, self.options.timeout))
+        self.fork_spare(running=process)  # while the job runs: the next job waits for no fork
         try:
             watch.run()
         finally:
@@ -171,6 +172,59 @@ class Worker:
             self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
         elif watch.in_flight or process.status != 0:
             self.recover_from_child(watch)
+
+    def job_process_for(self, reservation: reserve.Reservation) -> JobProcess:
+        """The pre-forked process, handed the job's record; else a process forked for the job."""
+        spare, self.spare = self.spare, None
+        if spare is not None:
+            if spare.reap() is None and spare.hand(reservation.record):
+                return spare
+            self.discard(spare)
+        self.before_forking()
+        perform.send(before_fork, None, worker_id=self.id, reservation=reservation)
+        target = functools.partial(
+            child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
+        )
+        return JobProcess.spawn(target)
+
+    def fork_spare(self, running: JobProcess | None = None) -> None:
+        """Fork the next job process ahead of its job, unless pre-forking is off.
+
+        A ``before_fork`` receiver turns it off: it is promised the job, not known yet.
+        """
+        if self.spare is not None or not self.options.prefork or self.intent.shutdown:
+            return
+        if before_fork.has_listeners(None):
+            return
+        self.before_forking()
+        target = functools.partial(
+            child.run, None, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout, parent=os.getpid()
+        )
+        try:
+            self.spare = JobProcess.spawn(target, close_in_child=running.own_fds() if running else ())
+        except OSError as exc:  # e.g. EAGAIN: the next job forks its own process
+            logger.warning("Could not pre-fork a job process: %s", exc)
+
+    def before_forking(self) -> None:
+        if not self.has_forked:
+            perform.send(before_first_fork, None, worker_id=self.id)
+            self.has_forked = True
+            # What is loaded now (Django, the jobs) is never collected in a child: a
+            # child's full collection would otherwise copy every page it shares with us.
+            gc.collect()
+            gc.freeze()
+        connections.close_all()  # the parent holds no DB connection across a fork
+
+    def discard(self, spare: JobProcess) -> None:
+        """Kill a pre-forked process that holds no job (dead, or it could not take one)."""
+        spare.kill(signal.SIGKILL)
+        spare.close()
+        self.exiting.append(spare.pid)
+
+    def drop_spare(self) -> None:
+        if self.spare is not None:
+            self.discard(self.spare)
+            self.spare = None
 
     def reap_exiting(self, block: bool = False) -> None:
         """Reap children that finished their job and were left to exit on their own."""

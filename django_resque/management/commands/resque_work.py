@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=5.0, help="longest wait before re-checking (s)")
         parser.add_argument("--burst", action="store_true", help="exit once every queue is empty")
         parser.add_argument("--no-fork", action="store_true", help="run jobs in the worker process itself")
+        parser.add_argument(
+            "--no-prefork", action="store_true", help="fork each job process only once its job is reserved"
+        )
         parser.add_argument("--jobs-per-fork", type=int, default=1, help="jobs one child may run before exiting")
         parser.add_argument("--workers", type=int, default=1, help="worker processes under one supervisor")
         parser.add_argument("--term-timeout", type=float, default=4.0, help="grace before SIGKILL on TERM/INT (s)")
@@ -34,6 +37,7 @@ class Command(BaseCommand):
             interval=_positive(options["interval"], "--interval"),
             burst=options["burst"],
             fork=not options["no_fork"],
+            prefork=not options["no_prefork"],
             jobs_per_fork=int(_positive(options["jobs_per_fork"], "--jobs-per-fork")),
             term_timeout=_positive(options["term_timeout"], "--term-timeout", zero_ok=True),
             timeout=_positive(options["timeout"], "--timeout") if options["timeout"] is not None else None,

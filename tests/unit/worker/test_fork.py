@@ -35,3 +35,59 @@ def test_describe_a_signal_death():
     finally:
         process.close()
     assert describe_exit(process.status) == "killed by SIGKILL"
+
+
+def _receiving_child(channel):
+    record = channel.receive_job()
+    channel._send(b"s %s\n" % (b"-" if record is None else str(len(record)).encode()))
+    os._exit(0)
+
+
+def _wait_exit(process):
+    while process.reap() is None:
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+
+
+def test_a_handed_record_reaches_the_waiting_child_whole():
+    process = JobProcess.spawn(_receiving_child)
+    try:
+        assert process.hand(b'{"queue":"q","payload":"x"}' * 100)
+        _wait_exit(process)
+        [message] = process.messages()
+    finally:
+        process.close()
+    assert message.timeout == 2700.0  # the length the child read
+
+
+def test_hand_refuses_what_the_pipe_cannot_take_at_once_and_a_dead_child():
+    process = JobProcess.spawn(lambda channel: os._exit(0))
+    try:
+        assert not process.hand(b"x" * 70_000)
+        _wait_exit(process)
+        assert not process.hand(b"small")  # nobody reads: broken pipe
+    finally:
+        process.close()
+
+
+def test_a_closed_pipe_means_no_job():
+    process = JobProcess.spawn(_receiving_child)
+    os.close(process.to_child)
+    process.to_child = os.open(os.devnull, os.O_WRONLY)  # keep close() balanced
+    try:
+        _wait_exit(process)
+        [message] = process.messages()
+    finally:
+        process.close()
+    assert message.timeout is None
+
+
+def test_a_child_closes_the_descriptors_it_is_told_to():
+    read_end, write_end = os.pipe()
+    process = JobProcess.spawn(lambda channel: os._exit(0), close_in_child=[write_end])
+    os.close(write_end)
+    try:
+        _wait_exit(process)
+        assert os.read(read_end, 1) == b""  # no copy of the write end survives in the child
+    finally:
+        os.close(read_end)
+        process.close()

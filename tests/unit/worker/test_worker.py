@@ -29,3 +29,24 @@ def test_unregister_fails_a_job_left_in_the_record(fake_redis):
     worker.unregister()
     [failure] = [json.loads(raw) for raw in fake_redis.lrange(keys.failed(), 0, -1)]
     assert (failure["exception"], failure["error"]) == ("DirtyExitError", "Job still being processed")
+
+
+def test_no_spare_is_forked_when_prefork_is_off_shutting_down_or_before_fork_is_listened_to(fake_redis):
+    from django_resque.signals import before_fork
+
+    off = Worker(WorkerOptions(queues=["q"], prefork=False))
+    off.fork_spare()
+    stopping = Worker(WorkerOptions(queues=["q"]))
+    stopping.intent.shutdown = True
+    stopping.fork_spare()
+    listened = Worker(WorkerOptions(queues=["q"]))
+
+    def receiver(**kwargs):
+        pass
+
+    before_fork.connect(receiver)
+    try:
+        listened.fork_spare()
+    finally:
+        before_fork.disconnect(receiver)
+    assert off.spare is None and stopping.spare is None and listened.spare is None

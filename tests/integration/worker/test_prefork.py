@@ -1,0 +1,86 @@
+"""The pre-forked job process with a real worker: it runs the next job, dies with its parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+from tests.support import jobs
+
+from .conftest import child_pid, done, failures, wait_until
+
+
+def children_of(pid: int) -> list[int]:
+    """Live (not zombie) processes whose parent is ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def is_gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+def one_spare(worker) -> int:
+    [spare] = wait_until(lambda: children_of(worker.pid), what="a pre-forked child")
+    return spare
+
+
+def test_an_idle_worker_runs_the_next_job_in_its_pre_forked_child(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    spare = one_spare(worker)
+    assert "Pre-forked" in Path(f"/proc/{spare}/cmdline").read_text(errors="replace")
+    jobs.sleepy.delay(0, "first")
+    assert child_pid(real_redis, "first") == spare
+    jobs.sleepy.delay(0, "second")
+    second = child_pid(real_redis, "second")
+    assert second not in (spare, worker.pid)  # the next pre-forked child: one job per fork
+
+
+def test_a_dead_spare_is_replaced_and_the_job_still_runs(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    spare = one_spare(worker)
+    os.kill(spare, signal.SIGKILL)
+    jobs.remember.delay("after")
+    wait_until(lambda: done(real_redis), what="the job run by a new child")
+    assert done(real_redis)[0]["value"] == "after" and failures(real_redis) == []
+    assert worker.process.poll() is None
+
+
+def test_the_spare_dies_with_its_worker(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    spare = one_spare(worker)
+    worker.signal(signal.SIGKILL)
+    worker.wait()
+    wait_until(lambda: is_gone(spare), what="the orphaned spare to die")
+
+
+def test_a_clean_stop_takes_the_spare_along(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    spare = one_spare(worker)
+    worker.signal(signal.SIGQUIT)
+    assert worker.wait() == 0, worker.output()
+    wait_until(lambda: is_gone(spare), what="the spare to be stopped")
+
+
+def test_no_prefork_forks_only_for_a_job(real_redis, start_worker):
+    worker = start_worker("--queues", "test", "--no-prefork")
+    wait_until(lambda: real_redis.scard("resque:workers"), what="the worker to register")
+    jobs.sleepy.delay(0, "late")
+    child = child_pid(real_redis, "late")
+    assert child != worker.pid
+    wait_until(lambda: not children_of(worker.pid), what="the job's child to be reaped")
