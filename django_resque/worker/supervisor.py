@@ -3,7 +3,8 @@
 Each worker is a full forking worker with its own id (its own pid). The supervisor
 forwards every Resque signal it gets to all of them; after QUIT, TERM or INT it stops
 restarting and exits once they all have. A worker that dies is restarted, after a
-pause growing with repeated quick deaths, so a broken setup cannot spin the CPU.
+pause growing with repeated quick deaths, so a broken setup cannot spin the CPU. With
+``--burst`` a worker exiting cleanly is done (the queues were empty), not restarted.
 """
 
 from __future__ import annotations
@@ -97,6 +98,10 @@ class Supervisor:
                 return
             started = self.children.pop(pid, None)
             if started is None or self.stopping:
+                continue
+            if self.options.burst and os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+                self.count -= 1  # its burst is over
+                self.stopping = self.count == 0
                 continue
             logger.warning("Worker pid %d exited (status %d); restarting it", pid, status)
             if time.monotonic() - started < QUICK_DEATH:

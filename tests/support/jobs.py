@@ -182,6 +182,21 @@ def fails_once(key: str) -> None:
     record({"fails_once": key})
 
 
+@job(queue="test")
+def fails_until_flag(key: str) -> None:
+    """Fails until ``key`` exists in Redis, then records its run."""
+    if not get_redis().exists(key):
+        raise Boom(f"{key} is not set")
+    record({"flagged": key})
+
+
+@job(queue="test", retry=2, backoff=1)
+def gives_up(message: str) -> None:
+    """Fails every time: retried twice through the delayed queue (1 s apart), then recorded."""
+    record({"gives_up": message, "pid": os.getpid()})
+    raise Boom(message)
+
+
 @job
 class RetryingClassJob:
     queue = "classy"

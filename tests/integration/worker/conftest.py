@@ -33,10 +33,10 @@ def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition"):
 class WorkerProcess:
     """A ``resque_work`` subprocess whose output goes to a file shown on failure."""
 
-    def __init__(self, args: list[str], redis_url: str, log: Path) -> None:
+    def __init__(self, args: list[str], redis_url: str, log: Path, command: str = "resque_work") -> None:
         self.log = log
         self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "manage.py"), "resque_work", *args],
+            [sys.executable, str(ROOT / "manage.py"), command, *args],
             cwd=ROOT,
             env=environment_with(redis_url, DJANGO_SETTINGS_MODULE="tests.settings", PYTHONUNBUFFERED="1"),
             stdout=log.open("wb"),
@@ -70,11 +70,15 @@ class WorkerProcess:
 
 @pytest.fixture
 def start_worker(redis_url, tmp_path):
-    """start_worker("--queues", "test", ..., url=None) -> WorkerProcess; all killed at teardown."""
+    """start_worker("--queues", "test", ..., url=None) -> WorkerProcess; all killed at teardown.
+
+    ``command="resque_scheduler"`` starts another management command the same way.
+    """
     started: list[WorkerProcess] = []
 
-    def start(*args: str, url: str | None = None) -> WorkerProcess:
-        worker = WorkerProcess(list(args), url or redis_url, tmp_path / f"worker-{len(started)}.log")
+    def start(*args: str, url: str | None = None, command: str = "resque_work") -> WorkerProcess:
+        log = tmp_path / f"{command}-{len(started)}.log"
+        worker = WorkerProcess(list(args), url or redis_url, log, command)
         started.append(worker)
         return worker
 
@@ -96,6 +100,11 @@ def child_pid(client, tag: str) -> int:
     """The pid of the process that started sleepy(..., tag)."""
     notes = wait_until(lambda: [n for n in done(client) if isinstance(n, dict) and n.get("started") == tag])
     return int(notes[0]["pid"])
+
+
+def parent_of(pid: int) -> int:
+    """The parent pid of a live process (from /proc)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 def pid_alive(pid: int) -> bool:
