@@ -61,6 +61,30 @@ def inherit() -> None:
         reset()
 
 
+def execute(client: Any, *args: Any) -> Any:
+    """One command and its raw reply, on a connection from ``client``'s pool.
+
+    The connection handling of ``client.execute_command`` (pool, the client's retry
+    policy, disconnect on error) without its per-call layers (option filtering,
+    observability hooks, response callbacks), which cost a small command about as much
+    CPU as its round trip. Clusters, single-connection clients and other client types
+    take their usual path.
+    """
+    if type(client) is not redis.Redis or client.connection is not None:
+        return client.execute_command(*args)
+    pool = client.connection_pool
+    conn = pool.get_connection()
+    try:
+        return conn.retry.call_with_retry(lambda: _send_and_read(conn, args), lambda _error: conn.disconnect())
+    finally:
+        pool.release(conn)
+
+
+def _send_and_read(conn: Any, args: tuple[Any, ...]) -> Any:
+    conn.send_command(*args)
+    return conn.read_response()
+
+
 def text(value: bytes | str) -> str:
     """A reply as str (our clients return bytes)."""
     return value.decode() if isinstance(value, bytes) else value

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .connection import get_redis, translate_errors
+import redis
+
+from .connection import execute, get_redis, translate_errors
 
 # Enqueue ---------------------------------------------------------------------------
 
@@ -207,7 +209,13 @@ def run(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
     with translate_errors():
         if (_server_of(client), script.sha) not in _loaded:
             load(source)
-        return script(keys=list(keys), args=list(args), client=client)
+        if type(client) is not redis.Redis:  # cluster, fakes: the Script object routes the call
+            return script(keys=list(keys), args=list(args), client=client)
+        try:
+            return execute(client, "EVALSHA", script.sha, len(keys), *keys, *args)
+        except redis.exceptions.NoScriptError:  # the server lost it (restart, SCRIPT FLUSH)
+            load(source)
+            return execute(client, "EVALSHA", script.sha, len(keys), *keys, *args)
 
 
 def load(source: str) -> None:

@@ -36,6 +36,10 @@ class ChildChannel:
     def done(self) -> None:
         self._send(b"d\n")
 
+    def received(self) -> None:
+        """A pre-forked child has its job (sent before any of the job's code runs)."""
+        self._send(b"r\n")
+
     def _send(self, message: bytes) -> None:
         try:
             os.write(self.to_parent, message)
@@ -56,7 +60,7 @@ class ChildChannel:
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # "s" (job started) or "d" (job done)
+    kind: str  # "s" (job started), "d" (job done) or "r" (pre-forked child got its job)
     timeout: float | None = None
 
 

@@ -43,6 +43,7 @@ def await_first_job(channel: ChildChannel, parent: int) -> reserve.Reservation |
     set_death_signal(0)
     if record is None:
         return None
+    channel.received()  # from now on the job may have run: the parent must not retry it
     return reserve.parse_record(record)
 
 

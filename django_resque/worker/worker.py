@@ -159,33 +159,41 @@ class Worker:
         return True
 
     # Fork mode
-    def fork_and_watch(self, reservation: reserve.Reservation) -> None:
-        process = self.job_process_for(reservation)
+    def fork_and_watch(self, reservation: reserve.Reservation, use_spare: bool = True) -> None:
+        process, handed = self.job_process_for(reservation, use_spare)
         title.forked(process.pid)
         watch = ChildWatch(self, process, reservation, perform.timeout_for(reservation, self.options.timeout))
+        watch.received = not handed
         self.fork_spare(running=process)  # while the job runs: the next job waits for no fork
         try:
             watch.run()
         finally:
             process.close()
-        if process.status is None:
+        if not watch.received and not watch.killed_by and not self.intent.shutdown:
+            # The pre-forked process died before it had the job: none of its code ran.
+            logger.warning("Pre-forked pid %d died before taking %s; forking for it", process.pid, reservation.name)
+            self.fork_and_watch(reservation, use_spare=False)
+        elif process.status is None:
             self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
         elif watch.in_flight or process.status != 0:
             self.recover_from_child(watch)
 
-    def job_process_for(self, reservation: reserve.Reservation) -> JobProcess:
-        """The pre-forked process, handed the job's record; else a process forked for the job."""
-        spare, self.spare = self.spare, None
+    def job_process_for(self, reservation: reserve.Reservation, use_spare: bool) -> tuple[JobProcess, bool]:
+        """The pre-forked process, handed the job's record; else one forked for the job.
+
+        The flag says whether the job was handed over.
+        """
+        spare, self.spare = (self.spare, None) if use_spare else (None, self.spare)
         if spare is not None:
             if spare.reap() is None and spare.hand(reservation.record):
-                return spare
+                return spare, True
             self.discard(spare)
         self.before_forking()
         perform.send(before_fork, None, worker_id=self.id, reservation=reservation)
         target = functools.partial(
             child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
         )
-        return JobProcess.spawn(target)
+        return JobProcess.spawn(target, close_in_child=self.spare.own_fds() if self.spare else ()), False
 
     def fork_spare(self, running: JobProcess | None = None) -> None:
         """Fork the next job process ahead of its job, unless pre-forking is off.
@@ -327,6 +335,7 @@ class ChildWatch:
         self.kill_deadline: float | None = None
         self.killed_by: str | None = None
         self.timed_out = False
+        self.received = True  # False for a pre-forked process until it says it has the job
         # With one job per fork, once the child reported its job done it takes no other:
         # the parent moves on while the kernel tears the child down.
         self.leave_when_done = worker.options.jobs_per_fork == 1
@@ -352,7 +361,9 @@ class ChildWatch:
 
     def read_messages(self) -> None:
         for message in self.process.messages():
-            if message.kind == "d":
+            if message.kind == "r":
+                self.received = True
+            elif message.kind == "d":
                 self.in_flight, self.deadline = False, None
             elif message.kind == "s":
                 self.in_flight, self.timeout = True, message.timeout

@@ -84,3 +84,16 @@ def test_no_prefork_forks_only_for_a_job(real_redis, start_worker):
     child = child_pid(real_redis, "late")
     assert child != worker.pid
     wait_until(lambda: not children_of(worker.pid), what="the job's child to be reaped")
+
+
+def test_a_spare_dying_with_its_job_unread_gets_the_job_run_by_a_fresh_child(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    spare = one_spare(worker)
+    os.kill(spare, signal.SIGSTOP)  # it cannot read the job handed to it
+    jobs.remember.delay("handed")
+    title = Path(f"/proc/{worker.pid}/cmdline")
+    wait_until(lambda: f"Forked {spare} ".encode() in title.read_bytes(), what="the job handed over")
+    os.kill(spare, signal.SIGKILL)
+    wait_until(lambda: done(real_redis), what="the job run by a fresh child")
+    assert done(real_redis)[0]["value"] == "handed" and failures(real_redis) == []
+    assert "died before taking" in worker.output()
