@@ -19,7 +19,7 @@ from django_resque.testing import RedisServer
 
 from . import machine, peers_env, report
 from .cases import Case, all_cases
-from .runner import ROOT, run_cases
+from .runner import ROOT, CaseResult, run_cases
 
 DEFAULT_JSON = Path("benchmarks/results/latest.json")
 
@@ -41,17 +41,29 @@ def run(options: argparse.Namespace) -> int:
         return 2
     peers_python = None if options.no_peers else str(peers_env.ensure())
     runs = options.runs or (1 if options.quick else 3)
+    path = options.json if options.json.is_absolute() else ROOT / options.json
     with RedisServer() as server:
         context = _context(server.url, peers_python, options, runs)
-        results = run_cases(cases, server.url, runs, lambda case: _python(case, peers_python), _progress)
-    context["elapsed_seconds"] = time.monotonic() - started
-    document = report.build(results, context)
-    path = options.json if options.json.is_absolute() else ROOT / options.json
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n")
+
+        def save(results: list[CaseResult]) -> dict[str, object]:
+            context["elapsed_seconds"] = time.monotonic() - started
+            context["complete"] = len(results) == len(cases)
+            return _write(path, report.build(results, context))
+
+        results = run_cases(cases, server.url, runs, lambda case: _python(case, peers_python), _progress, save)
+    document = save(results)
     print(report.render(document))
     print(f"\nJSON: {options.json}")
     return 1 if any(result.errors and not result.runs for result in results) else 0
+
+
+def _write(path: Path, document: dict[str, object]) -> dict[str, object]:
+    """Write the results so far (after every case: an interrupted run keeps what it measured)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n")
+    temporary.replace(path)
+    return document
 
 
 def select(cases: list[Case], only: list[str], no_peers: bool) -> list[Case]:

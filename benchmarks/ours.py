@@ -15,6 +15,7 @@ SETTINGS = "benchmarks.settings"
 # Worker modes and the resque_work options that select them.
 MODES: dict[str, list[str]] = {
     "fork": [],
+    "fork-no-prefork": ["--no-prefork"],
     "jobs-per-fork-100": ["--jobs-per-fork", "100"],
     "no-fork": ["--no-fork"],
     "workers-2": ["--workers", "2"],

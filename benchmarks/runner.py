@@ -33,10 +33,16 @@ class CaseResult:
 
 
 def run_cases(
-    cases: list[Case], url: str, runs: int, python_for: Callable[[Case], str], progress: Callable[[str], None]
+    cases: list[Case],
+    url: str,
+    runs: int,
+    python_for: Callable[[Case], str],
+    progress: Callable[[str], None],
+    measured: Callable[[list[CaseResult]], None] = lambda results: None,
 ) -> list[CaseResult]:
+    """Every case ``runs`` times; ``measured(results so far)`` after each case, so a stopped run keeps them."""
     client = redis.Redis.from_url(url)
-    results = []
+    results: list[CaseResult] = []
     for number, case in enumerate(cases, 1):
         progress(f"[{number}/{len(cases)}] {case.group}: {case.label}")
         result = CaseResult(case)
@@ -44,6 +50,7 @@ def run_cases(
             client.flushall()
             _run_once(case, url, python_for(case), result)
         results.append(result)
+        measured(results)
     return results
 
 

@@ -95,9 +95,11 @@ def main() -> None:
         print(f"bare fork+_exit+waitpid:   {1 / floor:8.0f} /s  ({floor * 1e3:.2f} ms each)")
         fork = throughput(args.jobs)
         print(f"fork per job:              {fork:8.0f} jobs/s  ({fork * floor:.0%} of the fork floor)")
+        plain = throughput(args.jobs, prefork=False)
+        print(f"fork per job, --no-prefork:{plain:8.0f} jobs/s  ({plain * floor:.0%} of the fork floor)")
         print(f"--jobs-per-fork 100:       {throughput(args.jobs * 5, jobs_per_fork=100):8.0f} jobs/s")
         print(f"--no-fork:                 {throughput(args.jobs * 5, fork=False):8.0f} jobs/s")
-        for label, flags in (("fork", ()), ("no-fork", ("--no-fork",))):
+        for label, flags in (("fork", ()), ("no-prefork", ("--no-prefork",)), ("no-fork", ("--no-fork",))):
             lat = sorted(idle_latency(server.url, args.latency_samples, *flags))
             p50, p95 = statistics.median(lat), lat[int(len(lat) * 0.95) - 1]
             print(f"idle latency {label:8s}:     p50 {p50 * 1e3:6.2f} ms   p95 {p95 * 1e3:6.2f} ms")

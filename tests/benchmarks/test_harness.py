@@ -37,6 +37,28 @@ def test_a_quick_run_of_our_enqueue_side_prints_the_table_and_writes_json(tmp_pa
     assert all(case["summary"]["rate"]["median"] > 0 for case in by_key.values())
     assert by_key["redis-rpush"]["ratio_ours_over_this"] > 0
     assert document["machine"]["nproc"] >= 1
+    assert document["complete"] is True
+
+
+def test_results_are_handed_over_after_every_case(monkeypatch):
+    import fakeredis
+
+    from benchmarks import runner
+
+    monkeypatch.setattr(runner.redis.Redis, "from_url", lambda url: fakeredis.FakeRedis())
+    monkeypatch.setattr(runner, "_run_once", lambda case, url, python, result: result.runs.append({"rate": 1.0}))
+    chosen = cases.enqueue_cases(quick=True)[:3]
+    seen: list[list[str]] = []
+    runner.run_cases(
+        chosen,
+        "redis://unused",
+        2,
+        lambda case: sys.executable,
+        lambda message: None,
+        lambda results: seen.append([result.case.key for result in results]),
+    )
+    keys = [case.key for case in chosen]
+    assert seen == [keys[:1], keys[:2], keys]
 
 
 def test_percentile_is_nearest_rank():
