@@ -14,7 +14,16 @@ from django_resque import Job, conf, keys
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 COMMANDS = ROOT / "django_resque" / "management" / "commands"
-JOB_METHODS = ("delay", "enqueue_to", "on_commit", "delay_many", "enqueue_at", "enqueue_in", "payload", "perform_payload")
+JOB_METHODS = (
+    "delay",
+    "enqueue_to",
+    "on_commit",
+    "delay_many",
+    "enqueue_at",
+    "enqueue_in",
+    "payload",
+    "perform_payload",
+)
 
 
 def page(name: str) -> str:
