@@ -7,9 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from django.dispatch import Signal
 
 import django_resque
-from django_resque import Job, conf, keys
+from django_resque import Job, conf, keys, signals
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -92,3 +93,18 @@ def test_every_figure_of_the_comparison_comes_from_the_benchmarks_page():
     assert figures, "the comparison quotes no benchmark figure"
     benchmarks = page("benchmarks.md")
     assert [figure for figure in figures if figure not in benchmarks] == []
+
+
+def check_ids() -> list[str]:
+    source = (ROOT / "django_resque" / "checks.py").read_text()
+    return sorted(set(re.findall(r'id="(django_resque\.[EW]\d+)"', source)))
+
+
+@pytest.mark.parametrize("check_id", check_ids())
+def test_every_system_check_is_in_the_commands_reference(check_id):
+    assert f"`{check_id}`" in page("commands.md")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in vars(signals).items() if isinstance(v, Signal)))
+def test_every_signal_is_in_the_signals_reference(name):
+    assert f"| `{name}` |" in page("signals.md")
