@@ -108,3 +108,9 @@ def test_every_system_check_is_in_the_commands_reference(check_id):
 @pytest.mark.parametrize("name", sorted(n for n, v in vars(signals).items() if isinstance(v, Signal)))
 def test_every_signal_is_in_the_signals_reference(name):
     assert f"| `{name}` |" in page("signals.md")
+
+
+def test_every_docs_link_of_the_readme_names_a_page_that_exists():
+    links = re.findall(r"\]\((docs/[^)#]+)", (ROOT / "README.md").read_text())
+    assert links
+    assert [link for link in links if not (ROOT / link).exists()] == []
