@@ -1,0 +1,59 @@
+import pytest
+from django.urls import reverse
+
+from django_resque import queue as queues
+from django_resque.payload import build
+
+
+def url(name):
+    return reverse(f"admin:django_resque_overview_{name}")
+
+
+@pytest.fixture
+def some_state(fake_redis):
+    queues.push("mail", build("X", [1]))
+    queues.push("mail", build("X", [2]))
+    queues.push("<b>x</b>", build("X", [3]))
+    fake_redis.set("resque:stat:processed", 7)
+    fake_redis.set("resque:stat:failed", 2)
+    fake_redis.sadd("resque:workers", "h:1:mail", "h:2:mail")
+    fake_redis.set("resque:worker:h:1:mail", '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{}}')
+
+
+def test_overview_shows_totals_queues_and_workers(viewer_client, some_state):
+    response = viewer_client.get(url("changelist"))
+    assert response.status_code == 200
+    assert response.context["stats"] == {
+        "processed": 7,
+        "failed": 2,
+        "pending": 3,
+        "queues": {"<b>x</b>": 1, "mail": 2},
+        "workers": {"total": 2, "busy": 1, "idle": 1},
+    }
+    content = response.content.decode()
+    assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
+    assert '<meta http-equiv="refresh"' not in content
+
+
+def test_stats_json_has_the_same_numbers(viewer_client, some_state):
+    response = viewer_client.get(url("stats"))
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["queues"] == {"<b>x</b>": 1, "mail": 2}
+    assert response.json()["workers"] == {"total": 2, "busy": 1, "idle": 1}
+
+
+def test_live_refresh_is_a_meta_refresh_toggled_by_query(viewer_client):
+    content = viewer_client.get(url("changelist"), {"refresh": 5}).content.decode()
+    assert '<meta http-equiv="refresh" content="5">' in content
+    assert 'href="?"' in content  # the "off" toggle
+
+
+@pytest.mark.parametrize("value", ["3", "abc", "-5", "5.0"])
+def test_bad_refresh_values_are_404(viewer_client, value):
+    assert viewer_client.get(url("changelist"), {"refresh": value}).status_code == 404
+
+
+def test_empty_redis_renders(viewer_client):
+    response = viewer_client.get(url("changelist"))
+    assert response.status_code == 200
+    assert b"No queues yet." in response.content
