@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import queue as queue_api
 from .. import stats
-from .page import REFRESH_CHOICES, admin_url, refresh_seconds, render_page
+from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         model_admin,
         "admin/django_resque/overview.html",
         title="Resque overview",
+        crumbs=(Crumb("Overview"),),
         stats=data,
         queue_rows=[(name, size, admin_url(model_admin, "queue_jobs", name)) for name, size in data["queues"].items()],
         refresh=refresh,

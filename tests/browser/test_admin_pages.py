@@ -1,0 +1,64 @@
+"""Drive the admin in a real browser: overview, queues, a queue's jobs, delete, clear."""
+
+from __future__ import annotations
+
+import pytest
+
+from django_resque import queue as queues
+from django_resque.payload import build
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def seeded(real_redis):
+    queues.push_many(
+        [
+            ("mail", build("shop.jobs.send_welcome_mail", [42])),
+            ("mail", build("shop.jobs.send_welcome_mail", [XSS])),
+            ("mail", build("shop.jobs.send_welcome_mail", [43])),
+            *[("reports", build("shop.jobs.build_report", [f"report-{n}"], {"rows": 5})) for n in range(30)],
+        ]
+    )
+    real_redis.set("resque:stat:processed", 1234)
+    real_redis.set("resque:stat:failed", 3)
+
+
+def test_overview_and_queues(admin_page, seeded, screenshot):
+    page = admin_page
+    page.click("text=Overview")
+    page.wait_for_selector("#resque-stats")
+    assert "1234" in page.inner_text("#resque-stats")
+    assert page.inner_text(".breadcrumbs").split() == ["Home", "\u203a", "Resque", "\u203a", "Overview"]
+    screenshot(page, "overview")
+
+    page.click("#resque-queues >> text=mail")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    assert page.dialogs == []
+    screenshot(page, "queue")
+
+    page.click("#result_list tr:nth-child(2) button:has-text('Delete')")
+    page.wait_for_selector("text=Deleted one job from queue mail.")
+    assert XSS not in page.inner_text("#result_list")
+    assert queues.size("mail") == 2
+
+    page.goto("/admin/django_resque/queue/")
+    screenshot(page, "queues")
+    page.click("#result_list tr:has-text('reports') >> text=Clear")
+    page.wait_for_selector("text=Delete all 30 job(s) waiting in queue reports?")
+    page.click("input[type=submit]")
+    page.wait_for_selector("text=Cleared queue reports: 30 job(s) deleted.")
+    assert queues.size("reports") == 0
+    assert page.dialogs == []
+
+
+def test_live_refresh_reloads_the_overview(admin_page, seeded):
+    page = admin_page
+    page.goto("/admin/django_resque/overview/")
+    page.click("text=every 2s")
+    page.wait_for_selector("#resque-stats")
+    queues.push("mail", build("X", [1]))
+    page.wait_for_function("document.querySelector('#resque-stats td').textContent.trim() === '34'", timeout=30_000)
