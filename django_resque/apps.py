@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.core.signals import setting_changed
 from django.utils.module_loading import autodiscover_modules
 
-from . import conf, connection
+from . import checks, conf, connection
 
 
 class ResqueConfig(AppConfig):
@@ -14,6 +14,7 @@ class ResqueConfig(AppConfig):
 
     def ready(self) -> None:
         autodiscover_modules("jobs")
+        checks.register_checks()
         setting_changed.connect(_reset_on_change, dispatch_uid="django_resque.settings")
 
 

@@ -89,5 +89,7 @@ def _check_types(merged: dict[str, Any]) -> None:
     for key in ("REDIS_OPTIONS", "SCHEDULE"):
         if not isinstance(merged[key], dict):
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
+    if merged["REDIS_OPTIONS"].get("decode_responses"):
+        raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
     if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
         raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")

@@ -42,6 +42,11 @@ def reset() -> None:
     set_redis(None)
 
 
+def text(value: bytes | str) -> str:
+    """A reply as str (our clients return bytes)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def describe() -> str:
     """The configured server, password masked, for messages."""
     alias = conf.get("CONNECTION")

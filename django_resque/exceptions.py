@@ -28,8 +28,7 @@ class MalformedPayloadError(ResqueError, ValueError):
     def __init__(self, reason: str, raw: bytes | str) -> None:
         self.reason = reason
         self.raw = raw
-        shown = raw if len(raw) <= 200 else raw[:200] + (b"..." if isinstance(raw, bytes) else "...")
-        super().__init__(f"Malformed job payload ({reason}): {shown!r}")
+        super().__init__(f"Malformed job payload ({reason}): {_truncated(raw)!r}")
 
 
 class UnknownJobError(ResqueError, LookupError):
@@ -49,3 +48,9 @@ class DuplicateJobError(ResqueConfigurationError):
 
 class JobArgumentError(ResqueError, TypeError):
     """An argument cannot travel as JSON; raised at the call site."""
+
+
+def _truncated(raw: bytes | str, limit: int = 200) -> bytes | str:
+    if len(raw) <= limit:
+        return raw
+    return raw[:limit] + (b"..." if isinstance(raw, bytes) else "...")  # type: ignore[operator]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import keys
-from .connection import get_redis, translate_errors
+from .connection import get_redis, text, translate_errors
 from .exceptions import MalformedPayloadError
 from .payload import Payload, decode
 
@@ -35,7 +35,7 @@ def size(queue: str) -> int:
         return int(get_redis().llen(keys.queue(queue)))
 
 
-def peek_raw(queue: str, start: int = 0, count: int = 1) -> list[bytes]:
+def peek_raw(queue: str, start: int = 0, count: int = 1) -> list[bytes | str]:
     """Raw payloads ``start`` .. ``start + count - 1``, without removing them."""
     if count <= 0:
         return []
@@ -62,7 +62,7 @@ def sizes(queues: Iterable[str]) -> dict[str, int]:
 def names() -> list[str]:
     """Every known queue, sorted (Ruby's ``Resque.queues``)."""
     with translate_errors():
-        return sorted(member.decode() for member in get_redis().smembers(keys.queues()))
+        return sorted(text(member) for member in get_redis().smembers(keys.queues()))
 
 
 def remove_queue(queue: str) -> None:
@@ -105,11 +105,11 @@ def dequeue(queue: str, name: str, *args: object) -> int:
         matching = {raw for raw in raws if _matches(raw, name, list(args))}
         pipe = client.pipeline(transaction=True)
         for raw in matching:
-            pipe.lrem(keys.queue(queue), 0, raw)
+            pipe.lrem(keys.queue(queue), 0, raw)  # type: ignore[arg-type]  # bytes are sent as they are
         return int(sum(pipe.execute())) if matching else 0
 
 
-def _matches(raw: bytes, name: str, args: list[object]) -> bool:
+def _matches(raw: bytes | str, name: str, args: list[object]) -> bool:
     try:
         payload = decode(raw)
     except MalformedPayloadError:

@@ -25,3 +25,21 @@ def test_ruff_lint_is_clean():
 def test_ruff_format_is_clean():
     result = _ruff("format", "--check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_is_clean_on_the_package():
+    mypy = Path(sys.executable).with_name("mypy")
+    if not mypy.exists():
+        pytest.fail("mypy is missing: it comes with the test extras (pip install -e '.[test]')")
+    result = subprocess.run([str(mypy)], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docs_build_without_warnings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", "docs", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -27,6 +27,7 @@ def test_settings_are_reread_after_override(settings):
         ({"REDIS_URL": "redis://x", "HEARTBEAT_INTERVAL": 0}, "HEARTBEAT_INTERVAL"),
         ({"REDIS_URL": "redis://x", "JOB_TIMEOUT": -1}, "JOB_TIMEOUT"),
         ({"REDIS_URL": "redis://x", "SCHEDULE": []}, "SCHEDULE"),
+        ({"REDIS_URL": "redis://x", "REDIS_OPTIONS": {"decode_responses": True}}, "decode_responses"),
         ({"REDIS_URL": "redis://x", "FAILURE_BACKENDS": []}, "FAILURE_BACKENDS"),
         ({"REDIS_URL": "redis://x", "REDIS_ULR": "typo"}, "REDIS_ULR"),
         ("redis://x", "must be a dict"),

@@ -1,0 +1,69 @@
+"""System checks (``manage.py check``): settings shape, failure backends, Redis reachable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+from django.core.checks import CheckMessage, Error, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from . import conf, connection
+
+TAG = "django_resque"
+
+
+def register_checks() -> None:
+    """Called from AppConfig.ready(), so importing this module registers nothing."""
+    register(check_settings, TAG)
+    register(check_failure_backends, TAG)
+    register(check_redis_reachable, TAG, deploy=True)
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """RESQUE must be a valid dict (conf.py says what is wrong)."""
+    try:
+        conf.resque_settings()
+    except ImproperlyConfigured as exc:
+        return [Error(str(exc), hint="See docs/configuration.md for every key.", id="django_resque.E001")]
+    return []
+
+
+def check_failure_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every FAILURE_BACKENDS entry must import."""
+    try:
+        paths = conf.get("FAILURE_BACKENDS")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    errors: list[CheckMessage] = []
+    for path in paths:
+        try:
+            import_string(path)
+        except ImportError as exc:
+            errors.append(
+                Error(
+                    f"RESQUE['FAILURE_BACKENDS'] entry {path!r} cannot be imported: {exc}",
+                    hint="Use a dotted path such as 'django_resque.failure.redis.RedisFailure'.",
+                    id="django_resque.E002",
+                )
+            )
+    return errors
+
+
+def check_redis_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With ``check --deploy``: the configured Redis answers PING."""
+    try:
+        client = connection.get_redis()
+        client.ping()
+    except ImproperlyConfigured:
+        return []
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        return [
+            Error(
+                f"Redis at {connection.describe()} is not reachable: {exc}",
+                hint="Check RESQUE['REDIS_URL'] (or the CONNECTION cache) and that the server is running.",
+                id="django_resque.E010",
+            )
+        ]
+    return []

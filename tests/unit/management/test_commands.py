@@ -1,0 +1,55 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from django_resque import keys
+
+
+def _call(*args):
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_resque_info_table_and_json(fake_redis):
+    call_command("resque_enqueue", "tests.support.jobs.remember", "--args", "[1]")
+    fake_redis.set(keys.stat("processed"), 3)
+    table = _call("resque_info")
+    assert "pending: 1" in table and "processed: 3" in table and "test  1" in table
+    data = json.loads(_call("resque_info", "--json"))
+    assert data["queue_sizes"] == {"test": 1}
+    assert data["processed"] == 3
+
+
+def test_resque_enqueue_with_args_kwargs_and_queue(fake_redis):
+    out = _call(
+        "resque_enqueue", "tests.support.jobs.add", "--args", "[1, 2]", "--kwargs", '{"scale": 2}', "--queue", "q2"
+    )
+    assert "Enqueued tests.support.jobs.add on 'q2'" in out
+    assert fake_redis.lrange(keys.queue("q2"), 0, -1) == [
+        b'{"class":"tests.support.jobs.add","args":[1,2,{"scale":2}],"kwargs":true}'
+    ]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["os.system", "--args", "[]"], "No job is registered under the name 'os.system'"),
+        (["tests.support.jobs.add", "--args", "{"], "--args must be a JSON array"),
+        (["tests.support.jobs.add", "--args", '{"a": 1}'], "--args must be a JSON array"),
+        (["tests.support.jobs.add", "--kwargs", "[1]"], "--kwargs must be a JSON object"),
+    ],
+)
+def test_resque_enqueue_refuses_bad_input(fake_redis, argv, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("resque_enqueue", *argv)
+    assert fake_redis.keys("*") == []
+
+
+def test_resque_info_says_when_redis_is_down(settings, monkeypatch):
+    monkeypatch.undo()
+    settings.RESQUE = {"REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_OPTIONS": {"socket_connect_timeout": 0.2}}
+    with pytest.raises(CommandError, match="Cannot reach Redis at redis://127.0.0.1:1/0"):
+        call_command("resque_info")

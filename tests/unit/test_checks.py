@@ -1,0 +1,37 @@
+from django_resque import checks, connection
+
+
+def test_valid_settings_pass(fake_redis):
+    assert checks.check_settings() == []
+    assert checks.check_failure_backends() == []
+    assert checks.check_redis_reachable() == []
+
+
+def test_bad_settings_are_reported_with_an_id(settings):
+    settings.RESQUE = {"REDIS_URL": "http://nope"}
+    (error,) = checks.check_settings()
+    assert error.id == "django_resque.E001"
+    assert "must start with redis://" in error.msg
+
+
+def test_unimportable_failure_backend(settings):
+    settings.RESQUE = {**settings.RESQUE, "FAILURE_BACKENDS": ["nowhere.Backend"]}
+    (error,) = checks.check_failure_backends()
+    assert error.id == "django_resque.E002"
+    assert "'nowhere.Backend'" in error.msg
+
+
+def test_unreachable_redis_is_a_deploy_error(settings, monkeypatch):
+    monkeypatch.undo()
+    connection.reset()
+    settings.RESQUE = {"REDIS_URL": "redis://:pw@127.0.0.1:1/0", "REDIS_OPTIONS": {"socket_connect_timeout": 0.2}}
+    (error,) = checks.check_redis_reachable()
+    assert error.id == "django_resque.E010"
+    assert "redis://:***@127.0.0.1:1/0" in error.msg
+
+
+def test_checks_are_registered_for_manage_py_check():
+    from django.core.checks.registry import registry
+
+    assert checks.check_settings in registry.get_checks()
+    assert checks.check_redis_reachable in registry.get_checks(include_deployment_checks=True)
