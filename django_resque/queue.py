@@ -91,7 +91,7 @@ def remove_job(queue: str, raw: bytes | str) -> bool:
     safe while workers pop from the head.
     """
     with translate_errors():
-        return bool(get_redis().lrem(keys.queue(queue), 1, raw))
+        return bool(get_redis().lrem(keys.queue(queue), 1, raw))  # type: ignore[arg-type]  # bytes are sent as they are
 
 
 def dequeue(queue: str, name: str, *args: object) -> int:

@@ -70,11 +70,17 @@ def admin_page(browser, live_server, real_redis, django_user_model):
 
 
 @pytest.fixture
-def screenshot():
-    """Save a full-page screenshot as docs/images/admin-<name>.png (shown in the README)."""
+def screenshot(tmp_path):
+    """Save a full-page screenshot ``admin-<name>.png``.
+
+    Into docs/images (shown in the README) when RESQUE_UPDATE_SCREENSHOTS=1, else into
+    the test's tmp dir, so an ordinary test run leaves the working tree clean.
+    """
+    folder = SCREENSHOTS if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else tmp_path
 
     def take(page, name: str) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"admin-{name}.png"), full_page=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(folder / f"admin-{name}.png"), full_page=True)
+        assert (folder / f"admin-{name}.png").stat().st_size > 0
 
     return take
