@@ -4,7 +4,7 @@ from django.apps import AppConfig
 from django.core.signals import setting_changed
 from django.utils.module_loading import autodiscover_modules
 
-from . import checks, conf, connection
+from . import checks, conf, connection, metrics, signals
 
 
 class ResqueConfig(AppConfig):
@@ -15,6 +15,7 @@ class ResqueConfig(AppConfig):
     def ready(self) -> None:
         autodiscover_modules("jobs")
         checks.register_checks()
+        signals.job_finished.connect(metrics.on_job_finished, dispatch_uid="django_resque.metrics")
         setting_changed.connect(_reset_on_change, dispatch_uid="django_resque.settings")
 
 

@@ -28,9 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
     "SCHEDULE": {},
+    # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
+    "DURATION_METRICS": False,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
+_URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 
 
 @cache
@@ -70,10 +73,19 @@ def _check_connection(merged: dict[str, Any]) -> None:
     if len(given) > 1:
         raise ImproperlyConfigured("Set only one of RESQUE['REDIS_URL'] and RESQUE['CONNECTION'].")
     url = merged["REDIS_URL"]
-    if url and not str(url).startswith(("redis://", "rediss://", "unix://", "redis+sentinel://")):
+    if url and not str(url).startswith(_URL_SCHEMES):
         raise ImproperlyConfigured(
-            "RESQUE['REDIS_URL'] must start with redis://, rediss://, unix:// or redis+sentinel://, got %r." % url
+            "RESQUE['REDIS_URL'] must start with one of %s, got %r." % (", ".join(_URL_SCHEMES), url)
         )
+    if url and str(url).startswith("redis+cluster://") and not _is_hash_tag(merged["NAMESPACE"]):
+        raise ImproperlyConfigured(
+            "With Redis Cluster, RESQUE['NAMESPACE'] must be a hash tag such as '{resque}', so every key "
+            "(and every multi-key script) lives in one slot; got %r." % (merged["NAMESPACE"],)
+        )
+
+
+def _is_hash_tag(namespace: object) -> bool:
+    return isinstance(namespace, str) and namespace.startswith("{") and namespace.endswith("}") and len(namespace) > 2
 
 
 def _check_types(merged: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
+from redis.cluster import ClusterNode, RedisCluster
 from redis.sentinel import Sentinel
 
 from . import conf
@@ -80,6 +81,8 @@ def _build_client() -> redis.Redis:
     options = dict(conf.get("REDIS_OPTIONS"))
     if url.startswith("redis+sentinel://"):
         return _client_from_sentinel_url(url, options)
+    if url.startswith("redis+cluster://"):
+        return _client_from_cluster_url(url, options)
     return redis.Redis.from_url(url, **options)
 
 
@@ -100,14 +103,36 @@ def _client_from_cache(alias: str) -> redis.Redis:
         ) from exc
 
 
+def _host_ports(netloc: str, default_port: int) -> list[tuple[str, int]]:
+    """``h1:1,h2:2`` (after any ``user:pw@``) -> [("h1", 1), ("h2", 2)]."""
+    pairs = []
+    for host_port in filter(None, netloc.rsplit("@", 1)[-1].split(",")):
+        host, _, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "")
+        pairs.append((host, int(port or default_port)))
+    return pairs
+
+
+def parse_cluster_url(url: str) -> dict[str, Any]:
+    """``redis+cluster://[:pw@]h1:7000,h2:7001`` -> startup nodes and password."""
+    parts = urlsplit(url)
+    nodes = _host_ports(parts.netloc, 6379)
+    if not nodes:
+        raise ResqueConfigurationError(
+            f"RESQUE['REDIS_URL'] cluster form is redis+cluster://host:port[,host:port], got {mask_password(url)!r}."
+        )
+    return {"nodes": nodes, "password": unquote(parts.password) if parts.password else None}
+
+
+def _client_from_cluster_url(url: str, options: dict[str, Any]) -> Any:
+    parsed = parse_cluster_url(url)
+    nodes = [ClusterNode(host, port) for host, port in parsed["nodes"]]
+    return RedisCluster(startup_nodes=nodes, password=parsed["password"], **options)
+
+
 def parse_sentinel_url(url: str) -> dict[str, Any]:
     """``redis+sentinel://[:pw@]h1:26379,h2:26379/service[/db][?socket_timeout=..]``."""
     parts = urlsplit(url)
-    hosts_part = parts.netloc.rsplit("@", 1)[-1]
-    sentinels = []
-    for host_port in filter(None, hosts_part.split(",")):
-        host, _, port = host_port.rpartition(":") if ":" in host_port else (host_port, "", "26379")
-        sentinels.append((host, int(port or 26379)))
+    sentinels = _host_ports(parts.netloc, 26379)
     path = [segment for segment in parts.path.split("/") if segment]
     if not sentinels or not path:
         raise ResqueConfigurationError(

@@ -21,6 +21,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:<ns>:resque_scheduler_master_lock string  scheduler leader lock (the namespace twice, as Ruby)
   <ns>:persistent_schedules           hash    dynamic schedules: name -> JSON config
   <ns>:schedules_changed              set     names of dynamic schedules changed since last load
+  <ns>:django_resque:schedule_last_run hash   ours: schedule name -> epoch of the last fire handled
+  <ns>:django_resque:job_durations    hash    ours: "<job>|<bucket>" -> count, "<job>|sum" -> seconds
 """
 
 from __future__ import annotations
@@ -125,3 +127,8 @@ def schedules_changed() -> str:
 def schedule_last_run() -> str:
     """Ours, not Ruby's: hash schedule name -> epoch of the last fire time handled."""
     return _key("django_resque", "schedule_last_run")
+
+
+def job_durations() -> str:
+    """Ours, not Ruby's: hash of duration histogram buckets per job name."""
+    return _key("django_resque", "job_durations")

@@ -24,15 +24,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (+10000) is free too."""
+    for _ in range(200):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port < 55535 and _is_free(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 class RedisServer:
     """A throwaway redis-server on a free loopback port; nothing persisted unless ``appendonly``."""
 
-    def __init__(self, executable: str | None = None, *, appendonly: bool = False, port: int | None = None) -> None:
+    def __init__(
+        self,
+        executable: str | None = None,
+        *,
+        appendonly: bool = False,
+        port: int | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         found = executable or shutil.which("redis-server")
         if not found:
             raise FileNotFoundError("redis-server is not on PATH (Debian: apt-get install redis-server).")
         self.executable = found
         self.appendonly = appendonly
+        self.extra_args = extra_args
         self.port = port or free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="django-resque-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -56,6 +84,7 @@ class RedisServer:
             "yes" if self.appendonly else "no",
             "--logfile",
             str(self.directory / "redis.log"),
+            *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._wait_until_ready()
@@ -103,6 +132,46 @@ class RedisServer:
             except redis.ConnectionError:
                 time.sleep(0.02)
         raise TimeoutError(f"redis-server on port {self.port} did not answer within {timeout}s")
+
+
+class RedisClusterServers:
+    """Three master-only cluster nodes on loopback ports, joined with ``redis-cli --cluster create``."""
+
+    def __init__(self, size: int = 3) -> None:
+        cluster_args = ("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf")
+        self.nodes = [RedisServer(port=free_cluster_port(), extra_args=cluster_args) for _ in range(size)]
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
+
+    def start(self) -> RedisClusterServers:
+        for node in self.nodes:
+            node.start()
+        cli = shutil.which("redis-cli") or str(Path(self.nodes[0].executable).with_name("redis-cli"))
+        addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+        subprocess.run(
+            [cli, "--cluster", "create", *addresses, "--cluster-yes"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
+        self._wait_until_ok()
+        return self
+
+    def cleanup(self) -> None:
+        for node in self.nodes:
+            node.cleanup()
+
+    def _wait_until_ok(self, timeout: float = 30.0) -> None:
+        client = redis.Redis(port=self.nodes[0].port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if b"cluster_state:ok" in client.execute_command("CLUSTER", "INFO"):
+                return
+            time.sleep(0.1)
+        raise TimeoutError("the Redis cluster did not reach cluster_state:ok")
 
 
 def environment_with(redis_url: str, **extra: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ def test_bad_settings_are_reported_with_an_id(settings):
     settings.RESQUE = {"REDIS_URL": "http://nope"}
     (error,) = checks.check_settings()
     assert error.id == "django_resque.E001"
-    assert "must start with redis://" in error.msg
+    assert "must start with one of redis://" in error.msg
 
 
 def test_unimportable_failure_backend(settings):

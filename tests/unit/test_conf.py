@@ -22,7 +22,8 @@ def test_settings_are_reread_after_override(settings):
     [
         ({}, r"RESQUE\['REDIS_URL'\]"),
         ({"REDIS_URL": "redis://x", "CONNECTION": "default"}, "only one"),
-        ({"REDIS_URL": "http://x"}, "must start with redis://"),
+        ({"REDIS_URL": "http://x"}, "must start with one of redis://"),
+        ({"REDIS_URL": "redis+cluster://a:7000"}, "hash tag"),
         ({"REDIS_URL": "redis://x", "NAMESPACE": "a:b"}, "NAMESPACE"),
         ({"REDIS_URL": "redis://x", "HEARTBEAT_INTERVAL": 0}, "HEARTBEAT_INTERVAL"),
         ({"REDIS_URL": "redis://x", "JOB_TIMEOUT": -1}, "JOB_TIMEOUT"),

@@ -70,3 +70,12 @@ def test_sentinel_url_builds_a_master_client(settings, monkeypatch):
     settings.RESQUE = {"REDIS_URL": "redis+sentinel://127.0.0.1:26379/mymaster/1"}
     client = connection.get_redis()
     assert client.connection_pool.service_name == "mymaster"
+
+
+def test_cluster_url_is_parsed():
+    assert connection.parse_cluster_url("redis+cluster://:pw@a:7000,b") == {
+        "nodes": [("a", 7000), ("b", 6379)],
+        "password": "pw",
+    }
+    with pytest.raises(ResqueConfigurationError, match="cluster form"):
+        connection.parse_cluster_url("redis+cluster://")

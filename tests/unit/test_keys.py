@@ -25,6 +25,7 @@ def test_key_names_match_ruby_resque_and_resque_scheduler():
     assert keys.scheduler_master_lock() == "resque:resque:resque_scheduler_master_lock"
     assert keys.persistent_schedules() == "resque:persistent_schedules"
     assert keys.schedules_changed() == "resque:schedules_changed"
+    assert keys.job_durations() == "resque:django_resque:job_durations"
 
 
 def test_namespace_is_configurable(settings):
