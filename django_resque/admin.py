@@ -58,7 +58,11 @@ class ResquePageAdmin(admin.ModelAdmin):
 @admin.register(models.Overview)
 class OverviewAdmin(ResquePageAdmin):
     def pages(self) -> list[Page]:
-        return [("", overview.overview, "changelist"), ("stats.json", overview.stats_json, "stats")]
+        return [
+            ("", overview.overview, "changelist"),
+            ("stats.json", overview.stats_json, "stats"),
+            ("metrics", overview.metrics_text, "metrics"),
+        ]
 
 
 @admin.register(models.Queue)

@@ -1,4 +1,4 @@
-"""The overview page and its JSON twin for monitoring: one snapshot, two renderings."""
+"""The overview page and its monitoring twins: the snapshot as JSON, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .. import metrics, stats
 from .. import queue as queue_api
-from .. import stats
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
 
@@ -44,6 +44,7 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         refresh=refresh,
         refresh_choices=REFRESH_CHOICES,
         json_url=admin_url(model_admin, "overview_stats"),
+        metrics_url=admin_url(model_admin, "overview_metrics"),
     )
 
 
@@ -51,3 +52,9 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
 def stats_json(request: HttpRequest, model_admin: ModelAdmin) -> JsonResponse:
     """The overview's numbers as JSON, for monitoring (same login and permission)."""
     return JsonResponse(snapshot())
+
+
+@view_required
+def metrics_text(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """The Prometheus text format of ``metrics.render()``, behind the same permission."""
+    return HttpResponse(metrics.render(), content_type=metrics.CONTENT_TYPE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from django_resque import keys
 from django_resque import queue as queues
 from django_resque.payload import build
 
@@ -22,8 +23,8 @@ def seeded(real_redis):
             *[("reports", build("shop.jobs.build_report", [f"report-{n}"], {"rows": 5})) for n in range(30)],
         ]
     )
-    real_redis.set("resque:stat:processed", 1234)
-    real_redis.set("resque:stat:failed", 3)
+    real_redis.set(keys.stat("processed"), 1234)
+    real_redis.set(keys.stat("failed"), 3)
 
 
 def test_overview_and_queues(admin_page, seeded, screenshot):

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from django_resque import keys
 from django_resque import queue as queues
 
 MILLION = 1_000_000
 
 
 def _fill(client, queue: str, count: int, chunk: int = 20_000) -> None:
-    client.sadd("resque:queues", queue)
+    client.sadd(keys.queues(), queue)
     for start in range(0, count, chunk):
-        client.rpush(f"resque:queue:{queue}", *('{"class":"X","args":[%d]}' % n for n in range(start, start + chunk)))
+        client.rpush(keys.queue(queue), *('{"class":"X","args":[%d]}' % n for n in range(start, start + chunk)))
 
 
 def test_a_million_job_queue_opens_on_its_first_and_last_page(real_redis, admin_client):

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from django_resque import keys
 from django_resque import queue as queues
 from django_resque.payload import build
 
@@ -14,10 +15,10 @@ def some_state(fake_redis):
     queues.push("mail", build("X", [1]))
     queues.push("mail", build("X", [2]))
     queues.push("<b>x</b>", build("X", [3]))
-    fake_redis.set("resque:stat:processed", 7)
-    fake_redis.set("resque:stat:failed", 2)
-    fake_redis.sadd("resque:workers", "h:1:mail", "h:2:mail")
-    fake_redis.set("resque:worker:h:1:mail", '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{}}')
+    fake_redis.set(keys.stat("processed"), 7)
+    fake_redis.set(keys.stat("failed"), 2)
+    fake_redis.sadd(keys.workers(), "h:1:mail", "h:2:mail")
+    fake_redis.set(keys.worker("h:1:mail"), '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{}}')
 
 
 def test_overview_shows_totals_queues_and_workers(viewer_client, some_state):
@@ -57,3 +58,9 @@ def test_empty_redis_renders(viewer_client):
     response = viewer_client.get(url("changelist"))
     assert response.status_code == 200
     assert b"No queues yet." in response.content
+
+
+def test_prometheus_metrics_are_served_as_text(viewer_client, some_state):
+    response = viewer_client.get(url("metrics"))
+    assert response["Content-Type"].startswith("text/plain; version=0.0.4")
+    assert 'resque_queue_jobs{queue="mail"} 2.0' in response.content.decode()

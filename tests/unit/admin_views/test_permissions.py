@@ -12,6 +12,7 @@ RAW_B64 = "eyJjbGFzcyI6IlgiLCJhcmdzIjpbMV19"  # {"class":"X","args":[1]}
 READ_PAGES = [
     ("overview_changelist", []),
     ("overview_stats", []),
+    ("overview_metrics", []),
     ("queue_changelist", []),
     ("queue_jobs", ["q"]),
 ]

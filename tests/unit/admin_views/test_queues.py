@@ -3,6 +3,7 @@ import base64
 import pytest
 from django.urls import reverse
 
+from django_resque import keys
 from django_resque import queue as queues
 from django_resque.payload import build
 
@@ -44,8 +45,8 @@ def test_queue_jobs_are_paginated_and_numbered_from_the_head(viewer_client):
 def test_a_page_reads_only_its_own_range_of_a_large_queue(viewer_client, fake_redis, monkeypatch):
     pipe = fake_redis.pipeline(transaction=False)
     for n in range(20_000):
-        pipe.rpush("resque:queue:big", '{"class":"X","args":[%d]}' % n)
-    pipe.sadd("resque:queues", "big")
+        pipe.rpush(keys.queue("big"), '{"class":"X","args":[%d]}' % n)
+    pipe.sadd(keys.queues(), "big")
     pipe.execute()
     ranges = []
     real_lrange = fake_redis.lrange
@@ -72,8 +73,8 @@ def test_an_unknown_or_empty_queue_opens_empty(viewer_client):
 
 
 def test_malformed_payloads_render_as_raw_text(viewer_client, fake_redis):
-    fake_redis.sadd("resque:queues", "q")
-    fake_redis.rpush("resque:queue:q", b"not json <b>", b'{"class": 3}', b"\xff\xfe", b'{"class":"Ok","args":[1]}')
+    fake_redis.sadd(keys.queues(), "q")
+    fake_redis.rpush(keys.queue("q"), b"not json <b>", b'{"class": 3}', b"\xff\xfe", b'{"class":"Ok","args":[1]}')
     response = viewer_client.get(url("jobs", "q"))
     assert response.status_code == 200
     content = response.content.decode()
@@ -126,7 +127,7 @@ def test_delete_of_a_job_already_gone_says_so_and_removes_nothing(changer_client
 
 
 def test_delete_form_carries_the_exact_stored_bytes(changer_client, fake_redis):
-    fake_redis.rpush("resque:queue:q", b'{"class": "Spaced", "args": [1]}')
+    fake_redis.rpush(keys.queue("q"), b'{"class": "Spaced", "args": [1]}')
     rows = changer_client.get(url("jobs", "q")).context["rows"]
     fields = rows[0].actions[0].fields
     changer_client.post(url("delete_job", "q"), fields)
