@@ -23,6 +23,10 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:schedules_changed              set     names of dynamic schedules changed since last load
   <ns>:django_resque:schedule_last_run hash   ours: schedule name -> epoch of the last fire handled
   <ns>:django_resque:job_durations    hash    ours: "<job>|<bucket>" -> count, "<job>|sum" -> seconds
+  <ns>:django_resque:task_result:<id>          hash    ours: a Django Tasks result (status, times, task,
+                                                       args, return value); expires (OPTIONS RESULT_TTL)
+  <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
+  <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
 """
 
 from __future__ import annotations
@@ -132,3 +136,17 @@ def schedule_last_run() -> str:
 def job_durations() -> str:
     """Ours, not Ruby's: hash of duration histogram buckets per job name."""
     return _key("django_resque", "job_durations")
+
+
+# Django Tasks results (ours, not Ruby's)
+def task_result(result_id: str) -> str:
+    """Hash of one Django Tasks result; expires with its two lists below."""
+    return _key("django_resque", "task_result", result_id)
+
+
+def task_result_workers(result_id: str) -> str:
+    return _key("django_resque", "task_result", result_id, "workers")
+
+
+def task_result_errors(result_id: str) -> str:
+    return _key("django_resque", "task_result", result_id, "errors")

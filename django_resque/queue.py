@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from . import keys
 from .connection import get_redis, text, translate_errors
 from .exceptions import MalformedPayloadError
 from .payload import Payload, decode
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
 
 
 def push(queue: str, payload: Payload) -> None:
@@ -20,14 +24,19 @@ def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
     pipe = get_redis().pipeline(transaction=True)
     count = 0
     for queue, payload in jobs:
-        _check_queue_name(queue)
-        pipe.sadd(keys.queues(), queue)
-        pipe.rpush(keys.queue(queue), payload.encode())
+        add_push(pipe, queue, payload)
         count += 1
     if count:
         with translate_errors():
             pipe.execute()
     return count
+
+
+def add_push(pipe: Pipeline, queue: str, payload: Payload) -> None:
+    """Queue the commands of a push on ``pipe``, so a caller can join it to its own MULTI."""
+    _check_queue_name(queue)
+    pipe.sadd(keys.queues(), queue)
+    pipe.rpush(keys.queue(queue), payload.encode())
 
 
 def size(queue: str) -> int:
