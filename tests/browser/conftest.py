@@ -38,8 +38,10 @@ def _chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for this package, closed when it ends: Playwright's sync API keeps an
+    event loop running in the main thread, which would break asyncio.run() in later tests."""
     executable = _chromium_path()
     if executable is None:
         missing("chromium is not installed (Debian: apt-get install chromium)")
