@@ -162,3 +162,12 @@ def test_breadcrumbs_lead_home_through_the_app(viewer_client):
     assert '<a href="/admin/">Home</a>' in content
     assert '<a href="/admin/django_resque/">Resque</a>' in content
     assert '<a href="%s">Queues</a>' % url("changelist") in content
+
+
+def test_pagination_links_keep_other_query_parameters(viewer_client):
+    for n in range(60):
+        push("q", n)
+    content = viewer_client.get(url("jobs", "q"), {"page": 2, "refresh": 5}).content.decode()
+    assert '<span class="this-page">2</span>' in content
+    assert 'href="?refresh=5&amp;page=3"' in content
+    assert "60 items" in content
