@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from . import conf, connection
+from .scheduler.schedule import parse
 
 TAG = "django_resque"
 
@@ -18,6 +19,7 @@ def register_checks() -> None:
     """Called from AppConfig.ready(), so importing this module registers nothing."""
     register(check_settings, TAG)
     register(check_failure_backends, TAG)
+    register(check_schedule, TAG)
     register(check_redis_reachable, TAG, deploy=True)
 
 
@@ -48,6 +50,21 @@ def check_failure_backends(app_configs: Any = None, **kwargs: Any) -> list[Check
                     id="django_resque.E002",
                 )
             )
+    return errors
+
+
+def check_schedule(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every RESQUE['SCHEDULE'] entry names a registered job and a valid cron line or interval."""
+    try:
+        entries = conf.get("SCHEDULE")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    errors: list[CheckMessage] = []
+    for name, config in entries.items():
+        try:
+            parse(name, config)
+        except ImproperlyConfigured as exc:
+            errors.append(Error(str(exc), hint="See docs/scheduler.md.", id="django_resque.E050"))
     return errors
 
 

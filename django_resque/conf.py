@@ -27,7 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
+    # Recurring jobs for resque_scheduler: name -> {"cron" | "every", "class", "queue", "args", ...}.
     "SCHEDULE": {},
+    # Seconds the scheduler master lock lives without renewal (resque-scheduler's 180).
+    "SCHEDULER_LOCK_TIMEOUT": 180,
     # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
     "DURATION_METRICS": False,
 }
@@ -103,5 +106,19 @@ def _check_types(merged: dict[str, Any]) -> None:
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))
     if merged["REDIS_OPTIONS"].get("decode_responses"):
         raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
+    _check_scheduler(merged)
     if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
         raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")
+
+
+def _check_scheduler(merged: dict[str, Any]) -> None:
+    """Shape only; each entry's job name and cron line are checked when the scheduler starts."""
+    lock = merged["SCHEDULER_LOCK_TIMEOUT"]
+    if isinstance(lock, bool) or not isinstance(lock, int) or lock <= 0:
+        raise ImproperlyConfigured("RESQUE['SCHEDULER_LOCK_TIMEOUT'] must be a positive integer, got %r." % (lock,))
+    for name, entry in merged["SCHEDULE"].items():
+        if not isinstance(name, str) or not name or not isinstance(entry, dict):
+            raise ImproperlyConfigured(
+                "RESQUE['SCHEDULE'] maps names to dicts like {'cron': '0 * * * *', 'class': 'job.name'}; "
+                "got %r: %r." % (name, entry)
+            )

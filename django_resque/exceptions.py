@@ -50,6 +50,10 @@ class JobArgumentError(ResqueError, TypeError):
     """An argument cannot travel as JSON; raised at the call site."""
 
 
+class InvalidScheduleError(ResqueConfigurationError):
+    """A recurring schedule is wrong; the message starts with the schedule's name."""
+
+
 def _truncated(raw: bytes | str, limit: int = 200) -> bytes | str:
     if len(raw) <= limit:
         return raw

@@ -70,6 +70,22 @@ REPORTS_DIR = VAR_DIR / "reports"
 RESQUE = {
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
     "DEFAULT_QUEUE": "default",
+    # Recurring jobs run by ``manage.py resque_scheduler`` (the demo starts it).
+    "SCHEDULE": {
+        "demo_report": {
+            "every": "15s",
+            "class": "testproject.shop.jobs.build_report",
+            "args": ["scheduled"],
+            "description": "Rewrite reports/scheduled.csv every 15 seconds",
+        },
+        "nightly_report": {
+            "cron": "30 2 * * *",
+            "timezone": "Europe/Berlin",
+            "class": "testproject.shop.jobs.build_report",
+            "args": ["nightly"],
+            "description": "Nightly report at 02:30 Berlin time",
+        },
+    },
 }
 
 LOGGING = {

@@ -35,3 +35,12 @@ def test_checks_are_registered_for_manage_py_check():
 
     assert checks.check_settings in registry.get_checks()
     assert checks.check_redis_reachable in registry.get_checks(include_deployment_checks=True)
+
+
+def test_a_bad_schedule_entry_is_a_check_error_naming_it(settings):
+    settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"nightly": {"cron": "30 2 * * *", "class": "app.Gone"}}}
+    (error,) = checks.check_schedule()
+    assert error.id == "django_resque.E050"
+    assert error.msg.startswith("Schedule 'nightly': No job is registered under the name 'app.Gone'")
+    settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"ok": {"every": "1m", "class": "RubyNamed"}}}
+    assert checks.check_schedule() == []

@@ -38,3 +38,18 @@ def test_bad_settings_raise_improperly_configured_naming_the_key(settings, value
     settings.RESQUE = value
     with pytest.raises(ImproperlyConfigured, match=message):
         conf.resque_settings()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ({"SCHEDULE": {"nightly": "30 2 * * *"}}, r"RESQUE\['SCHEDULE'\] maps names to dicts.*'nightly'"),
+        ({"SCHEDULE": {"": {"every": "1m"}}}, r"RESQUE\['SCHEDULE'\] maps names"),
+        ({"SCHEDULER_LOCK_TIMEOUT": 0}, "SCHEDULER_LOCK_TIMEOUT"),
+        ({"SCHEDULER_LOCK_TIMEOUT": 2.5}, "SCHEDULER_LOCK_TIMEOUT"),
+    ],
+)
+def test_bad_scheduler_settings_name_the_key(settings, value, message):
+    settings.RESQUE = {"REDIS_URL": "redis://x", **value}
+    with pytest.raises(ImproperlyConfigured, match=message):
+        conf.resque_settings()

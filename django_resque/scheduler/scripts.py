@@ -1,0 +1,115 @@
+"""The scheduler's Lua scripts: every change that touches several keys, in one atomic step.
+
+Kept apart from the worker's ``django_resque/scripts.py``. Every key a script touches
+is passed in KEYS (built by ``keys.py``); a script never builds a key name itself.
+A scheduler killed at any point leaves Redis as it was before or after a whole
+script, so a delayed job or a schedule run is never lost nor doubled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..connection import get_redis, translate_errors
+
+# Move due items from the head of one delayed bucket to their queues.
+# KEYS: delayed:<ts>, delayed_queue_schedule, queues, then per item timestamps:<item>, queue:<q>
+# ARGV: "delayed:<ts>" (as stored in timestamps sets), <ts>, then per item: item, queue,
+#       payload, "1" to SREM its timestamps entry ("0" while another copy follows in the batch)
+# Each item is moved only while it is still the bucket's head (compare-and-pop), so a
+# concurrent removal or a second scheduler can never make one item move twice.
+# An emptied bucket is DEL'ed and ZREM'ed, as resque-scheduler does.
+MOVE_DUE = """
+local moved = 0
+local count = (#ARGV - 2) / 4
+for i = 1, count do
+    local item = ARGV[4 * i - 1]
+    if redis.call('LINDEX', KEYS[1], 0) ~= item then break end
+    redis.call('LPOP', KEYS[1])
+    if ARGV[4 * i + 2] == '1' then
+        redis.call('SREM', KEYS[2 + 2 * i], ARGV[1])
+    end
+    redis.call('SADD', KEYS[3], ARGV[4 * i])
+    redis.call('RPUSH', KEYS[3 + 2 * i], ARGV[4 * i + 1])
+    moved = moved + 1
+end
+if redis.call('LLEN', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[2], ARGV[2])
+end
+return moved
+"""
+
+# Remove an exact encoded item from some buckets.
+# KEYS: timestamps:<item>, delayed_queue_schedule, then delayed:<ts> per bucket
+# ARGV: item, how many copies per bucket (0 = all), then "delayed:<ts>", <ts> per bucket
+REMOVE_ITEM = """
+local removed = 0
+for i = 3, #KEYS do
+    local name, ts = ARGV[2 * i - 3], ARGV[2 * i - 2]
+    removed = removed + redis.call('LREM', KEYS[i], tonumber(ARGV[2]), ARGV[1])
+    if not redis.call('LPOS', KEYS[i], ARGV[1]) then
+        redis.call('SREM', KEYS[1], name)
+    end
+    if redis.call('LLEN', KEYS[i]) == 0 then
+        redis.call('DEL', KEYS[i])
+        redis.call('ZREM', KEYS[2], ts)
+    end
+end
+return removed
+"""
+
+# Enqueue one delayed item now, wherever it is in its bucket.
+# KEYS: delayed:<ts>, timestamps:<item>, delayed_queue_schedule, queues, queue:<q>
+# ARGV: item, "delayed:<ts>", <ts>, queue, payload
+ENQUEUE_ITEM_NOW = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then
+    redis.call('SREM', KEYS[2], ARGV[2])
+end
+if redis.call('LLEN', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[3], ARGV[3])
+end
+redis.call('SADD', KEYS[4], ARGV[4])
+redis.call('RPUSH', KEYS[5], ARGV[5])
+return 1
+"""
+
+# Fire one run of a recurring schedule: compare-and-set its last run, then push.
+# KEYS: schedule_last_run, queues, queue:<q>
+# ARGV: schedule name, expected last run ("" = none yet), new last run, queue, payload
+# An empty payload only advances the last run (a skipped run).
+FIRE_SCHEDULE = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current == false then current = '' end
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if ARGV[5] ~= '' then
+    redis.call('SADD', KEYS[2], ARGV[4])
+    redis.call('RPUSH', KEYS[3], ARGV[5])
+end
+return 1
+"""
+
+# Take or keep the scheduler master lock. KEYS: the lock; ARGV: our value, TTL seconds.
+HOLD_LOCK = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    return 1
+end
+return 0
+"""
+
+# Give the lock up, only if it is still ours. KEYS: the lock; ARGV: our value.
+RELEASE_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def run(script: str, keys: Sequence[str], args: Sequence[str | int]) -> int:
+    """Run ``script`` (EVALSHA, loading it when the server does not know it yet)."""
+    with translate_errors():
+        return int(get_redis().register_script(script)(keys=list(keys), args=list(args)))
