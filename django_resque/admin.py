@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
-from .admin_views import overview, queues
+from .admin_views import overview, queues, scheduled
 from .admin_views.permissions import can_view
 
 Page = tuple[str, Callable[..., HttpResponse], str]
@@ -75,3 +75,20 @@ class QueueAdmin(ResquePageAdmin):
             ("<path:name>/delete-job/", queues.delete_job, "delete_job"),
             ("<path:name>/clear/", queues.clear_queue, "clear"),
         ]
+
+
+@admin.register(models.DelayedJob)
+class DelayedJobAdmin(ResquePageAdmin):
+    def pages(self) -> list[Page]:
+        return [
+            ("", scheduled.timestamp_list, "changelist"),
+            ("<int:timestamp>/", scheduled.jobs_at, "at"),
+            ("enqueue-now/", scheduled.enqueue_now, "enqueue_now"),
+            ("delete/", scheduled.delete_delayed, "delete"),
+        ]
+
+
+@admin.register(models.Schedule)
+class ScheduleAdmin(ResquePageAdmin):
+    def pages(self) -> list[Page]:
+        return [("", scheduled.schedule_list, "changelist"), ("run-now/", scheduled.run_now, "run_now")]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import metrics, stats
 from .. import queue as queue_api
+from ..scheduler import delayed, runs
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
 
@@ -15,8 +17,11 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 
+NEXT_SCHEDULES = 5
+
+
 def snapshot() -> dict[str, Any]:
-    """Counters, queue sizes and worker counts, read from Redis now."""
+    """Counters, queue sizes, workers, delayed jobs and the next schedules, read now."""
     info = stats.info()
     sizes = queue_api.sizes(queue_api.names())
     return {
@@ -25,7 +30,24 @@ def snapshot() -> dict[str, Any]:
         "pending": sum(sizes.values()),
         "queues": sizes,
         "workers": {"total": info["workers"], "busy": info["working"], "idle": info["workers"] - info["working"]},
+        "delayed": {"jobs": delayed.count_all(), "timestamps": delayed.schedule_size()},
+        "next_schedules": next_schedules(),
     }
+
+
+def next_schedules(limit: int = NEXT_SCHEDULES) -> list[dict[str, Any]]:
+    """The valid schedules due soonest: name, job, queue and next run (ISO 8601, UTC)."""
+    upcoming = [status for status in runs.status(time.time()) if status.entry and status.next_run]
+    upcoming.sort(key=lambda status: status.next_run or 0)
+    return [
+        {
+            "name": status.name,
+            "job": status.entry.job_name if status.entry else "",
+            "queue": status.entry.queue if status.entry else "",
+            "next_run": status.next_run.isoformat() if status.next_run else None,
+        }
+        for status in upcoming[:limit]
+    ]
 
 
 @view_required
@@ -43,6 +65,8 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         queue_rows=[(name, size, admin_url(model_admin, "queue_jobs", name)) for name, size in data["queues"].items()],
         refresh=refresh,
         refresh_choices=REFRESH_CHOICES,
+        delayed_url=admin_url(model_admin, "delayedjob_changelist"),
+        schedules_url=admin_url(model_admin, "schedule_changelist"),
         json_url=admin_url(model_admin, "overview_stats"),
         metrics_url=admin_url(model_admin, "overview_metrics"),
     )

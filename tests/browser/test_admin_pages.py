@@ -7,6 +7,7 @@ import pytest
 from django_resque import keys
 from django_resque import queue as queues
 from django_resque.payload import build
+from django_resque.scheduler import delayed
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -63,3 +64,31 @@ def test_live_refresh_reloads_the_overview(admin_page, seeded):
     page.wait_for_selector("#resque-stats")
     queues.push("mail", build("X", [1]))
     page.wait_for_function("document.querySelector('#resque-stats td').textContent.trim() === '34'", timeout=30_000)
+
+
+def test_delayed_jobs_and_schedules(admin_page, real_redis, screenshot, settings):
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "SCHEDULE": {"nightly_report": {"cron": "30 1 * * *", "class": "RubyNamed", "queue": "reports", "args": [7]}},
+    }
+    stamp = 4_000_000_000
+    delayed.schedule(stamp, "mail", build("shop.jobs.send_welcome_mail", [XSS]))
+    delayed.schedule(stamp, "mail", build("shop.jobs.send_welcome_mail", [44]))
+    page = admin_page
+    page.click("#content-main a:has-text('Delayed jobs')")
+    page.wait_for_selector("#result_list")
+    screenshot(page, "delayed")
+    page.click("#result_list >> text=2096-10-02 07:06:40 UTC")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    page.click("#result_list tr:has-text('44') button:has-text('Enqueue now')")
+    page.wait_for_selector("text=Enqueued the delayed job now.")
+    assert [p.args for p in queues.peek("mail", 0, 5)] == [[44]]
+
+    page.click("#nav-sidebar >> text=Schedules")
+    page.wait_for_selector("#result_list")
+    screenshot(page, "schedules")
+    page.click("#result_list tr:has-text('nightly_report') button:has-text('Run now')")
+    page.wait_for_selector("text=Enqueued schedule nightly_report now on queue reports.")
+    assert [p.args for p in queues.peek("reports", 0, 5)] == [[7]]
+    assert page.dialogs == []

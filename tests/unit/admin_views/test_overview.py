@@ -4,6 +4,7 @@ from django.urls import reverse
 from django_resque import keys
 from django_resque import queue as queues
 from django_resque.payload import build
+from django_resque.scheduler import delayed
 
 
 def url(name):
@@ -24,12 +25,15 @@ def some_state(fake_redis):
 def test_overview_shows_totals_queues_and_workers(viewer_client, some_state):
     response = viewer_client.get(url("changelist"))
     assert response.status_code == 200
-    assert response.context["stats"] == {
+    stats = dict(response.context["stats"])
+    assert all(entry["next_run"] for entry in stats.pop("next_schedules"))
+    assert stats == {
         "processed": 7,
         "failed": 2,
         "pending": 3,
         "queues": {"<b>x</b>": 1, "mail": 2},
         "workers": {"total": 2, "busy": 1, "idle": 1},
+        "delayed": {"jobs": 0, "timestamps": 0},
     }
     content = response.content.decode()
     assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
@@ -64,3 +68,23 @@ def test_prometheus_metrics_are_served_as_text(viewer_client, some_state):
     response = viewer_client.get(url("metrics"))
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     assert 'resque_queue_jobs{queue="mail"} 2.0' in response.content.decode()
+
+
+def test_delayed_count_and_next_schedules(viewer_client, settings):
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "SCHEDULE": {
+            "<i>nightly</i>": {"cron": "0 3 * * *", "class": "RubyNamed", "queue": "night"},
+            "hourly": {"cron": "0 * * * *", "class": "RubyNamed", "queue": "hour"},
+        },
+    }
+    delayed.schedule(4_000_000_000, "mail", build("X", [1]))
+    delayed.schedule(4_000_000_000, "mail", build("X", [2]))
+    delayed.schedule(4_000_000_100, "mail", build("X", [3]))
+    response = viewer_client.get(url("changelist"))
+    data = response.context["stats"]
+    assert data["delayed"] == {"jobs": 3, "timestamps": 2}
+    assert [entry["name"] for entry in data["next_schedules"]] == ["hourly", "<i>nightly</i>"]
+    assert data["next_schedules"][0]["next_run"].endswith(":00:00+00:00")
+    assert "&lt;i&gt;nightly&lt;/i&gt;" in response.content.decode()
+    assert viewer_client.get(url("stats")).json()["delayed"]["jobs"] == 3

@@ -1,13 +1,18 @@
 """Every page and action against every kind of user, and CSRF on every action."""
 
+import base64
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from django_resque import queue as queues
 from django_resque.payload import build
+from django_resque.scheduler import delayed
 
-RAW_B64 = "eyJjbGFzcyI6IlgiLCJhcmdzIjpbMV19"  # {"class":"X","args":[1]}
+RAW_B64 = base64.b64encode(b'{"class":"X","args":[1]}').decode()
+STAMP = 4_000_000_000
+ITEM = {"timestamp": str(STAMP), "item": base64.b64encode(b'{"class":"X","args":[2],"queue":"later"}').decode()}
 
 READ_PAGES = [
     ("overview_changelist", []),
@@ -15,12 +20,25 @@ READ_PAGES = [
     ("overview_metrics", []),
     ("queue_changelist", []),
     ("queue_jobs", ["q"]),
+    ("delayedjob_changelist", []),
+    ("delayedjob_at", [STAMP]),
+    ("schedule_changelist", []),
 ]
 CONFIRM_PAGES = [("queue_clear", ["q"])]
+
+
+def _queue_is_empty():
+    return queues.size("q") == 0
+
+
 ACTIONS = [
-    ("queue_delete_job", ["q"], {"payload": RAW_B64}),
-    ("queue_clear", ["q"], {}),
+    ("queue_delete_job", ["q"], {"payload": RAW_B64}, _queue_is_empty),
+    ("queue_clear", ["q"], {}, _queue_is_empty),
+    ("delayedjob_enqueue_now", [], ITEM, lambda: queues.size("later") == 1),
+    ("delayedjob_delete", [], ITEM, lambda: delayed.schedule_size() == 0),
+    ("schedule_run_now", [], {"name": "every_minute"}, lambda: queues.size("ticks") == 1),
 ]
+ACTION_IDS = [action[0] for action in ACTIONS]
 
 
 def url(name, args):
@@ -28,20 +46,29 @@ def url(name, args):
 
 
 @pytest.fixture(autouse=True)
-def one_job(fake_redis):
+def state(fake_redis, settings):
     queues.push("q", build("X", [1]))
+    delayed.schedule(STAMP, "later", build("X", [2]))
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "SCHEDULE": {"every_minute": {"cron": "* * * * *", "class": "RubyNamed", "queue": "ticks"}},
+    }
+
+
+def nothing_changed():
+    return queues.size("q") == 1 and delayed.schedule_size() == 1 and queues.size("ticks") == 0
 
 
 ALL_GETS = [*READ_PAGES, *CONFIRM_PAGES]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "args"), ALL_GETS + [(n, a) for n, a, _ in ACTIONS])
+@pytest.mark.parametrize(("name", "args"), ALL_GETS + [(n, a) for n, a, _, _ in ACTIONS])
 def test_anonymous_is_sent_to_the_login_page(name, args):
     for response in (Client().get(url(name, args)), Client().post(url(name, args))):
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
-    assert queues.size("q") == 1
+    assert nothing_changed()
 
 
 @pytest.mark.parametrize(("name", "args"), ALL_GETS)
@@ -59,17 +86,17 @@ def test_view_permission_does_not_open_confirmation_pages(viewer_client, name, a
     assert viewer_client.get(url(name, args)).status_code == 403
 
 
-@pytest.mark.parametrize(("name", "args", "data"), ACTIONS)
-def test_actions_are_refused_without_change_permission(staff_client, viewer_client, name, args, data):
+@pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
+def test_actions_are_refused_without_change_permission(staff_client, viewer_client, name, args, data, done):
     assert staff_client.post(url(name, args), data).status_code == 403
     assert viewer_client.post(url(name, args), data).status_code == 403
-    assert queues.size("q") == 1
+    assert nothing_changed()
 
 
-@pytest.mark.parametrize(("name", "args", "data"), ACTIONS)
-def test_change_permission_runs_actions(changer_client, name, args, data):
+@pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
+def test_change_permission_runs_actions(changer_client, name, args, data, done):
     assert changer_client.post(url(name, args), data).status_code == 302
-    assert queues.size("q") == 0
+    assert done()
 
 
 @pytest.mark.parametrize(("name", "args"), READ_PAGES + CONFIRM_PAGES)
@@ -78,16 +105,16 @@ def test_change_permission_also_reads(changer_client, superuser_client, name, ar
     assert superuser_client.get(url(name, args)).status_code == 200
 
 
-@pytest.mark.parametrize(("name", "args", "data"), [a for a in ACTIONS if a[0] != "queue_clear"])
-def test_actions_refuse_get(changer_client, name, args, data):
+@pytest.mark.parametrize(("name", "args", "data", "done"), [a for a in ACTIONS if a[0] != "queue_clear"])
+def test_actions_refuse_get(changer_client, name, args, data, done):
     assert changer_client.get(url(name, args), data).status_code == 405
-    assert queues.size("q") == 1
+    assert nothing_changed()
 
 
-@pytest.mark.parametrize(("name", "args", "data"), ACTIONS)
-def test_actions_without_csrf_token_are_refused(csrf_client, name, args, data):
+@pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
+def test_actions_without_csrf_token_are_refused(csrf_client, name, args, data, done):
     assert csrf_client.post(url(name, args), data).status_code == 403
-    assert queues.size("q") == 1
+    assert nothing_changed()
 
 
 def test_actions_with_the_page_csrf_token_work(csrf_client):
