@@ -24,7 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_QUEUE": "default",
     # Seconds a job may run before the worker kills it; None means no limit.
     "JOB_TIMEOUT": None,
+    # Dotted paths of failure backends; the first one answers queries (failure.api).
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
+    # Seconds a unique job's lock outlives its enqueue (or retry), at most; see unique.py.
+    "UNIQUE_LOCK_TTL": 3600,
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
     # Recurring jobs for resque_scheduler: name -> {"cron" | "every", "class", "queue", "args", ...}.
@@ -95,7 +98,7 @@ def _check_types(merged: dict[str, Any]) -> None:
     namespace = merged["NAMESPACE"]
     if not isinstance(namespace, str) or not namespace or ":" in namespace:
         raise ImproperlyConfigured("RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,))
-    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL"):
+    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "UNIQUE_LOCK_TTL"):
         if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
             raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))
     timeout = merged["JOB_TIMEOUT"]
@@ -107,8 +110,11 @@ def _check_types(merged: dict[str, Any]) -> None:
     if merged["REDIS_OPTIONS"].get("decode_responses"):
         raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
     _check_scheduler(merged)
-    if not isinstance(merged["FAILURE_BACKENDS"], (list, tuple)) or not merged["FAILURE_BACKENDS"]:
-        raise ImproperlyConfigured("RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths.")
+    backends = merged["FAILURE_BACKENDS"]
+    if not isinstance(backends, (list, tuple)) or not backends or not all(isinstance(p, str) for p in backends):
+        raise ImproperlyConfigured(
+            "RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths, got %r." % (backends,)
+        )
 
 
 def _check_scheduler(merged: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar, overload
 from django.db import transaction
 from django.utils import timezone
 
-from . import conf, registry
+from . import conf, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
@@ -47,6 +47,9 @@ class Job:
         on_commit: bool = False,
         timeout: float | None = None,
         target: Any = None,
+        retry_policy: retry.RetryPolicy | None = None,
+        unique: bool | Callable[..., Any] = False,
+        unique_ttl: float | None = None,
     ) -> None:
         self.perform = perform
         self.name = name
@@ -55,6 +58,10 @@ class Job:
         self.commit_by_default = on_commit
         self.timeout = timeout
         self.target = target if target is not None else perform
+        self.retry_policy = retry_policy
+        # True (identity = arguments) or a function of the arguments giving the identity.
+        self.unique = unique
+        self.unique_ttl = unique_ttl
 
     def __repr__(self) -> str:
         return f"<Job {self.name} queue={self.queue}>"
@@ -71,17 +78,21 @@ class Job:
         """The payload for this call; raises JobArgumentError on non-JSON arguments."""
         return payload_codec.build(self.name, args, kwargs)
 
-    def delay(self, *args: Any, **kwargs: Any) -> None:
-        """Enqueue on the job's queue (after commit if the job was declared on_commit)."""
-        self.enqueue_to(self.queue, *args, **kwargs)
+    def delay(self, *args: Any, **kwargs: Any) -> bool | None:
+        """Enqueue on the job's queue (after commit if the job was declared on_commit).
 
-    def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> None:
-        """Enqueue on ``queue`` instead of the job's own."""
+        True when queued, False when a unique job was dropped as a duplicate, None when
+        the decision waits for the transaction to commit.
+        """
+        return self.enqueue_to(self.queue, *args, **kwargs)
+
+    def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> bool | None:
+        """Enqueue on ``queue`` instead of the job's own; returns as ``delay``."""
         payload = self.payload(*args, **kwargs)
         if self.commit_by_default:
             transaction.on_commit(lambda: self._enqueue(queue, payload))
-        else:
-            self._enqueue(queue, payload)
+            return None
+        return self._enqueue(queue, payload)
 
     def on_commit(self, *args: Any, **kwargs: Any) -> None:
         """Enqueue once the current transaction commits; never if it rolls back."""
@@ -92,34 +103,41 @@ class Job:
         """Enqueue one job per argument tuple in a single round trip."""
         return enqueue_many((self, tuple(args)) for args in calls)
 
-    def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> None:
+    def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> bool:
         """Run at ``when`` (an aware datetime); the scheduler moves it to the queue."""
-        self._enqueue_at_epoch(_epoch(when), *args, **kwargs)
+        return self._enqueue_at_epoch(_epoch(when), *args, **kwargs)
 
-    def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> None:
+    def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> bool:
         """Run after ``delay`` seconds (or a timedelta)."""
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        self._enqueue_at_epoch(time.time() + seconds, *args, **kwargs)
+        return self._enqueue_at_epoch(time.time() + seconds, *args, **kwargs)
 
     def perform_payload(self, payload: Payload) -> Any:
         """Call the job with a payload's arguments."""
         args, kwargs = payload.call_arguments()
         return self.perform(*args, **kwargs)
 
-    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> None:
+    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> bool:
         payload = self.payload(*args, **kwargs)
         if conf.get("ALWAYS_EAGER") or epoch <= time.time():
             # As resque-scheduler: a time not in the future is enqueued at once.
-            self._enqueue(self.queue, payload)
-            return
+            return self._enqueue(self.queue, payload)
+        if self.unique:
+            return unique.schedule(self, int(epoch), self.queue, payload)
         delayed.schedule(int(epoch), self.queue, payload)
+        return True
 
-    def _enqueue(self, queue: str, payload: Payload) -> None:
+    def _enqueue(self, queue: str, payload: Payload) -> bool:
         if conf.get("ALWAYS_EAGER"):
             run_eagerly(payload)
-            return
-        queue_api.push(queue, payload)
+            return True
+        if self.unique:
+            if not unique.push(self, queue, payload):
+                return False
+        else:
+            queue_api.push(queue, payload)
         job_enqueued.send(sender=self, queue=queue, payload=payload)
+        return True
 
 
 def run_eagerly(payload: Payload) -> Any:
@@ -131,14 +149,20 @@ def run_eagerly(payload: Payload) -> Any:
 def enqueue_many(calls: Iterable[tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]]) -> int:
     """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; returns the count."""
     prepared = []
+    unique_calls = []
     for call in calls:
         job, args, kwargs = (*call, {})[:3]
+        if job.unique and not conf.get("ALWAYS_EAGER"):
+            unique_calls.append((job, job.payload(*args, **kwargs)))
+            continue
         prepared.append((job.queue, job.payload(*args, **kwargs)))
     if conf.get("ALWAYS_EAGER"):
         for _queue, payload in prepared:
             run_eagerly(payload)
         return len(prepared)
-    return queue_api.push_many(prepared)
+    # Unique jobs each need their own lock: one script each; duplicates are not counted.
+    locked = sum(unique.push(job, job.queue, payload) for job, payload in unique_calls)
+    return queue_api.push_many(prepared) + locked
 
 
 @overload
@@ -152,6 +176,11 @@ def job(
     name: str | None = ...,
     on_commit: bool = ...,
     timeout: float | None = ...,
+    retry: int = ...,
+    backoff: Any = ...,
+    retry_on: Any = ...,
+    unique: bool | Callable[..., Any] = ...,
+    unique_ttl: float | None = ...,
 ) -> Callable[[T], T]: ...
 
 
@@ -162,11 +191,22 @@ def job(
     name: str | None = None,
     on_commit: bool = False,
     timeout: float | None = None,
+    retry: int | None = None,
+    backoff: Any = None,
+    retry_on: Any = None,
+    unique: bool | Callable[..., Any] | None = None,
+    unique_ttl: float | None = None,
 ) -> Any:
-    """Register a function (returns a Job) or a Resque-style class (returns the class)."""
+    """Register a function (returns a Job) or a Resque-style class (returns the class).
+
+    ``retry``/``backoff``/``retry_on``: see ``retry.py``; ``unique``/``unique_ttl``: see
+    ``unique.py``. Class jobs may declare them as class attributes instead.
+    """
+    options = {"retry": retry, "backoff": backoff, "retry_on": retry_on, "unique": unique, "unique_ttl": unique_ttl}
 
     def decorate(obj: Any) -> Any:
         registered = _make_job(obj, queue=queue, name=name, on_commit=on_commit, timeout=timeout)
+        _apply_failure_options(registered, obj, options)
         registry.register(registered)
         if isinstance(obj, type):
             _attach_to_class(obj, registered)
@@ -195,6 +235,21 @@ def _make_job(obj: Any, *, queue: str | None, name: str | None, on_commit: bool,
     return Job(
         perform, name=name or qualname, queue=queue, qualname=qualname, on_commit=on_commit, timeout=timeout, target=obj
     )
+
+
+def _apply_failure_options(registered: Job, obj: Any, options: dict[str, Any]) -> None:
+    """Retry and unique options, from ``@job`` or else from the job class's attributes."""
+    if isinstance(obj, type):
+        options = {key: getattr(obj, key, None) if value is None else value for key, value in options.items()}
+    where = f"@job on {registered.qualname}"
+    registered.retry_policy = retry.make_policy(options["retry"], options["backoff"], options["retry_on"], where)
+    is_unique, ttl = options["unique"], options["unique_ttl"]
+    if is_unique is not None and not isinstance(is_unique, bool) and not callable(is_unique):
+        raise ResqueConfigurationError(f"{where}: unique must be True/False or a function, got {is_unique!r}.")
+    if ttl is not None and (isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl <= 0):
+        raise ResqueConfigurationError(f"{where}: unique_ttl must be a positive number of seconds, got {ttl!r}.")
+    registered.unique = is_unique or False
+    registered.unique_ttl = ttl
 
 
 def _attach_to_class(cls: type, registered: Job) -> None:

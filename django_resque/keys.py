@@ -14,6 +14,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker
   <ns>:stat:<name>[:<id>]             string  processed / failed counters, global and per worker
   <ns>:failed                         list    failure records, oldest first
+  <ns>:<q>_failed                     list    per-queue failure records (RedisMultiQueue backend)
+  <ns>:failed_queues                  set     names of the per-queue lists, ``<q>_failed`` (no namespace)
   <ns>:pause-all-workers              string  "true" pauses every worker
   <ns>:delayed_queue_schedule         zset    epoch seconds (member = score) with delayed jobs
   <ns>:delayed:<epoch>                list    delayed items {"class","args","queue"}
@@ -27,6 +29,7 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                                        args, return value); expires (OPTIONS RESULT_TTL)
   <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
   <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
+  <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, value = token carried in the payload, PX TTL
 """
 
 from __future__ import annotations
@@ -90,11 +93,22 @@ def stat(name: str, worker_id: str | None = None) -> str:
 # Failures
 def failed(queue_name: str | None = None) -> str:
     """The failed list; per queue (``<q>_failed``) for the multi-queue backend, as Ruby's."""
-    return _key(f"{queue_name}_failed") if queue_name else _key("failed")
+    return _key(failed_list_name(queue_name)) if queue_name else _key("failed")
 
 
 def failed_queues() -> str:
     return _key("failed_queues")
+
+
+def failed_list_name(queue_name: str) -> str:
+    """``<q>_failed`` without namespace: the member of ``failed_queues``, as Ruby stores it."""
+    return f"{queue_name}_failed"
+
+
+# Unique jobs (ours)
+def unique_lock(digest: str) -> str:
+    """Lock of one unique job identity (sha1 of job name and unique key)."""
+    return _key("django_resque", "unique", digest)
 
 
 # Delayed jobs (resque-scheduler)

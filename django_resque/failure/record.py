@@ -56,6 +56,27 @@ class FailureRecord:
     def retried(self, when: dt.datetime | None = None) -> FailureRecord:
         return dataclasses.replace(self, retried_at=format_time(when))
 
+    def with_extra(self, **values: Any) -> FailureRecord:
+        """The record with extra keys (after Ruby's fields), e.g. the attempt count."""
+        return dataclasses.replace(self, extra={**self.extra, **values})
+
+
+def stamp_retried(raw: bytes | str, when: dt.datetime | None = None, *, formatted: str | None = None) -> str:
+    """``raw`` with ``retried_at`` set, other keys kept in their order, as Ruby's requeue.
+
+    A record already retried keeps ``retried_at`` where it is, with the new time. The
+    common case (never retried) appends to the text, sparing a decode and re-encode:
+    ``raw`` must be a record that ``decode`` accepted. ``formatted`` is the time already
+    formatted, for bulk retries that stamp many records with one time.
+    """
+    stamp = formatted or format_time(when)
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if text.startswith("{") and text.endswith("}") and text != "{}" and '"retried_at"' not in text:
+        return f'{text[:-1]},"retried_at":"{stamp}"}}'
+    data = _load_object(text)
+    data["retried_at"] = stamp
+    return dumps(data)
+
 
 def from_exception(
     exc: BaseException, payload: dict[str, Any], worker: str, queue: str, *, when: dt.datetime | None = None
@@ -78,14 +99,19 @@ def format_backtrace(exc: BaseException) -> list[str]:
     return [f"{frame.filename}:{frame.lineno}:in `{frame.name}'" for frame in frames]
 
 
-def decode(raw: bytes | str) -> FailureRecord:
-    """Parse a record from Redis (ours or Ruby's)."""
+def _load_object(raw: bytes | str) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayloadError(f"failure record is not JSON: {exc}", raw) from exc
     if not isinstance(data, dict):
         raise MalformedPayloadError("failure record is not a JSON object", raw)
+    return data
+
+
+def decode(raw: bytes | str) -> FailureRecord:
+    """Parse a record from Redis (ours or Ruby's)."""
+    data = _load_object(raw)
     known = {name: data.get(name) for name in _FIELDS}
     extra = {key: value for key, value in data.items() if key not in _FIELDS and key != "retried_at"}
     return FailureRecord(

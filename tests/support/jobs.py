@@ -48,3 +48,48 @@ class ClassJob:
     @classmethod
     def perform(cls, value: object) -> None:
         record({"class_job": value})
+
+
+class Flaky(Exception):
+    pass
+
+
+@job(queue="test", retry=2, backoff=0, retry_on=(Flaky,))
+def flaky(message: str) -> None:
+    """Fails with Flaky every time: retried twice at once, then recorded."""
+    raise Flaky(message)
+
+
+@job(queue="test", retry=3, backoff=[60, 120])
+def retry_later(message: str) -> None:
+    raise Boom(message)
+
+
+@job(queue="test", unique=True)
+def unique_note(value: object) -> None:
+    record({"unique_note": value})
+
+
+@job(queue="test", unique=lambda user_id, **_: user_id, unique_ttl=30)
+def unique_by_user(user_id: int, note: str = "") -> None:
+    record({"unique_by_user": [user_id, note]})
+
+
+@job(queue="test", retry=1, backoff=0)
+def fails_once(key: str) -> None:
+    """Fails on its first run only (counted in Redis), so a retry succeeds."""
+    if get_redis().incr(f"test:runs:{key}") == 1:
+        raise Boom(f"first run of {key}")
+    record({"fails_once": key})
+
+
+@job
+class RetryingClassJob:
+    queue = "classy"
+    retry = 2
+    backoff = 5
+    unique = True
+
+    @classmethod
+    def perform(cls, value: object) -> None:
+        raise Boom(value)

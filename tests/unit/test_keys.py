@@ -33,3 +33,10 @@ def test_namespace_is_configurable(settings):
     assert keys.queue("mail") == "shop:queue:mail"
     assert keys.scheduler_master_lock() == "shop:shop:resque_scheduler_master_lock"
     assert keys.strip_namespace("shop:queue:mail") == "queue:mail"
+
+
+def test_failure_and_unique_keys():
+    assert keys.failed("mail") == "resque:mail_failed"
+    assert keys.failed_list_name("mail") == "mail_failed"
+    assert keys.failed_queues() == "resque:failed_queues"
+    assert keys.unique_lock("ab" * 20) == "resque:django_resque:unique:" + "ab" * 20

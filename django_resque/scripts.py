@@ -1,0 +1,133 @@
+"""Lua scripts for changes that touch several keys at once, one concept per script.
+
+Each runs atomically on the server, so no reader ever sees half a change and no
+concurrent writer can slip between a check and the write it guards. Key names come
+from ``keys.py``; callers pass them in KEYS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .connection import get_redis, translate_errors
+
+# Unique jobs ---------------------------------------------------------------------
+
+# KEYS: lock, queues set, queue list. ARGV: token, ttl ms, queue name, payload.
+# Take the lock and push the job, or do nothing: 1 pushed, 0 a copy holds the lock.
+UNIQUE_PUSH = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 0
+end
+redis.call('SADD', KEYS[2], ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+return 1
+"""
+
+# KEYS: lock. ARGV: token. Delete the lock only if it is still ours.
+UNIQUE_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# KEYS: lock. ARGV: token, ttl ms. Extend (or re-take, if it expired) our lock.
+UNIQUE_EXTEND = """
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+"""
+
+# Failed lists --------------------------------------------------------------------
+
+# KEYS: failed list, queues set, queue list. ARGV: index, expected record,
+# stamped record, queue name, payload. Requeue one failure if it is still the one
+# the caller saw: LSET the stamped record, push the payload. 1 done, 0 stale.
+FAILED_REQUEUE = """
+if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
+  return 0
+end
+redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[4])
+redis.call('RPUSH', KEYS[3], ARGV[5])
+return 1
+"""
+
+# KEYS: failed list. ARGV: index, expected record, tombstone (unique per call).
+# Remove one failure if it is still the one the caller saw, as Ruby (LSET + LREM).
+FAILED_REMOVE = """
+if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
+  return 0
+end
+redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('LREM', KEYS[1], 1, ARGV[3])
+return 1
+"""
+
+# KEYS: failed list, queues set, queue lists... ARGV: mode ('remove' | 'replace'),
+# n targets, then per target: index, expected record[, new record]; then m pushes,
+# per push: position of its queue key in KEYS, queue name, payload.
+# Bulk change in O(list length): verify every target, rebuild the list once, push.
+# Returns the number of targets, or -1 (nothing changed) if any target moved.
+FAILED_REWRITE = """
+local mode = ARGV[1]
+local n = tonumber(ARGV[2])
+local step = (mode == 'replace') and 3 or 2
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local drop = {}
+local at = 3
+for _ = 1, n do
+  local index = tonumber(ARGV[at]) + 1
+  if items[index] ~= ARGV[at + 1] then
+    return -1
+  end
+  if mode == 'replace' then
+    items[index] = ARGV[at + 2]
+  else
+    drop[index] = true
+  end
+  at = at + step
+end
+local kept = {}
+for index = 1, #items do
+  if not drop[index] then
+    kept[#kept + 1] = items[index]
+  end
+end
+redis.call('DEL', KEYS[1])
+for first = 1, #kept, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(kept, first, math.min(first + 999, #kept)))
+end
+local m = tonumber(ARGV[at])
+at = at + 1
+for _ = 1, m do
+  redis.call('SADD', KEYS[2], ARGV[at + 1])
+  redis.call('RPUSH', KEYS[tonumber(ARGV[at])], ARGV[at + 2])
+  at = at + 3
+end
+return n
+"""
+
+
+_loaded: set[tuple[int, str]] = set()
+
+
+def run(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+    """Run a script by its SHA on the process's client.
+
+    The script is loaded once per client first, so a large call (a bulk rewrite sends
+    megabytes of arguments) is never sent twice after a NOSCRIPT; redis-py still
+    reloads it if the server lost it (restart, SCRIPT FLUSH).
+    """
+    client = get_redis()
+    script = client.register_script(source)
+    with translate_errors():
+        if (id(client), script.sha) not in _loaded:
+            client.script_load(source)
+            _loaded.add((id(client), script.sha))
+        return script(keys=list(keys), args=list(args), client=client)

@@ -1,0 +1,96 @@
+import json
+import logging
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from django_resque import conf, keys, unique
+from django_resque.exceptions import ResqueConfigurationError
+from django_resque.job import enqueue_many, job
+from tests.support import jobs as support
+
+
+def _queued(fake_redis, queue="test"):
+    return [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+
+
+def test_a_second_enqueue_is_dropped_and_says_so(fake_redis, caplog):
+    assert support.unique_note.delay(1) is True
+    with caplog.at_level(logging.INFO, logger="django_resque.unique"):
+        assert support.unique_note.delay(1) is False
+    assert "Dropped enqueue of unique job tests.support.jobs.unique_note" in caplog.text
+    assert support.unique_note.delay(2) is True
+    assert [item["args"] for item in _queued(fake_redis)] == [[1], [2]]
+    assert unique.is_locked(support.unique_note, 1)
+
+
+def test_the_lock_has_a_ttl_and_its_token_travels_in_the_payload(fake_redis, settings):
+    support.unique_by_user.delay(7, note="a")
+    payload = _queued(fake_redis)[0]
+    marker = payload["unique"]
+    lock = keys.unique_lock(marker["lock"])
+    assert fake_redis.get(lock).decode() == marker["token"]
+    assert 29_000 < fake_redis.pttl(lock) <= 30_000
+    support.unique_note.delay(1)
+    assert 3_599_000 < fake_redis.pttl(keys.unique_lock(_queued(fake_redis)[1]["unique"]["lock"])) <= 3_600_000
+
+
+def test_a_key_function_decides_what_counts_as_the_same_job(fake_redis):
+    assert support.unique_by_user.delay(7, note="a") is True
+    assert support.unique_by_user.delay(7, note="b") is False
+    assert support.unique_by_user.delay(8, note="a") is True
+
+
+def test_release_lets_the_next_copy_in_but_only_with_the_owners_token(fake_redis):
+    support.unique_note.delay(1)
+    payload = _queued(fake_redis)[0]
+    unique.release({**payload, "unique": {**payload["unique"], "token": "0" * 32}})
+    assert support.unique_note.delay(1) is False
+    unique.release(payload)
+    assert support.unique_note.delay(1) is True
+
+
+def test_malformed_markers_are_ignored_with_a_warning(fake_redis, caplog):
+    with caplog.at_level(logging.WARNING):
+        unique.release({"class": "X", "unique": {"lock": "../../etc", "token": "x"}})
+    unique.release({"class": "X", "args": []})
+    assert "malformed unique marker" in caplog.text
+
+
+def test_delayed_unique_jobs_hold_the_lock_while_waiting(fake_redis):
+    assert support.unique_note.enqueue_in(600, 5) is True
+    assert support.unique_note.delay(5) is False
+    assert support.unique_note.enqueue_in(600, 5) is False
+    lock = keys.unique_lock(unique.identity(support.unique_note, [5], {}))
+    assert fake_redis.pttl(lock) > 600_000 + 3_500_000
+    assert fake_redis.zcard(keys.delayed_schedule()) == 1
+
+
+def test_enqueue_many_locks_unique_jobs_one_by_one(fake_redis):
+    assert enqueue_many([(support.unique_note, (1,)), (support.unique_note, (1,)), (support.remember, (1,))]) == 2
+    assert len(_queued(fake_redis)) == 2
+
+
+def test_eager_mode_runs_without_locking(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
+    assert support.unique_note.delay(1) is True
+    assert support.unique_note.delay(1) is True
+    assert fake_redis.keys("resque:django_resque:unique:*") == []
+
+
+def test_bad_unique_options_are_refused():
+    with pytest.raises(ResqueConfigurationError, match="unique must be"):
+        job(name="bad_unique", unique="yes")(lambda: None)
+    with pytest.raises(ResqueConfigurationError, match="unique_ttl must be"):
+        job(name="bad_unique_ttl", unique=True, unique_ttl=0)(lambda: None)
+
+
+def test_class_jobs_declare_unique_as_an_attribute(fake_redis):
+    assert support.RetryingClassJob.delay(1) is True
+    assert support.RetryingClassJob.delay(1) is False
+
+
+def test_the_ttl_setting_is_validated(settings):
+    settings.RESQUE = {**settings.RESQUE, "UNIQUE_LOCK_TTL": 0}
+    with pytest.raises(ImproperlyConfigured, match="UNIQUE_LOCK_TTL"):
+        conf.get("UNIQUE_LOCK_TTL")
