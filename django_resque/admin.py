@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
-from .admin_views import overview, queues, scheduled
+from .admin_views import failures, overview, queues, scheduled
 from .admin_views.permissions import can_view
 
 Page = tuple[str, Callable[..., HttpResponse], str]
@@ -92,3 +92,17 @@ class DelayedJobAdmin(ResquePageAdmin):
 class ScheduleAdmin(ResquePageAdmin):
     def pages(self) -> list[Page]:
         return [("", scheduled.schedule_list, "changelist"), ("run-now/", scheduled.run_now, "run_now")]
+
+
+@admin.register(models.FailedJob)
+class FailedJobAdmin(ResquePageAdmin):
+    def pages(self) -> list[Page]:
+        return [
+            ("", failures.failed_list, "changelist"),
+            ("<int:index>/", failures.failed_detail, "detail"),
+            ("retry/", failures.retry_one, "retry"),
+            ("delete/", failures.delete_one, "delete"),
+            ("bulk/", failures.bulk, "bulk"),
+            ("all/", failures.all_matching, "all"),
+            ("clear/", failures.clear, "clear"),
+        ]

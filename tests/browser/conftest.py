@@ -57,7 +57,7 @@ def browser():
 def admin_page(browser, live_server, real_redis, django_user_model):
     """A page logged into the admin as a superuser; JS dialogs are recorded in ``page.dialogs``."""
     django_user_model.objects.create_superuser(USERNAME, "admin@example.com", PASSWORD)
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1440, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.dialogs = []

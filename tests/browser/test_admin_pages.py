@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from django_resque import keys
 from django_resque import queue as queues
+from django_resque.failure import api as failure_api
+from django_resque.failure import from_exception, save
 from django_resque.payload import build
 from django_resque.scheduler import delayed
 
@@ -92,3 +96,42 @@ def test_delayed_jobs_and_schedules(admin_page, real_redis, screenshot, settings
     page.wait_for_selector("text=Enqueued schedule nightly_report now on queue reports.")
     assert [p.args for p in queues.peek("reports", 0, 5)] == [[7]]
     assert page.dialogs == []
+
+
+def _fail(name, args, queue, exception):
+    """Record a failure with a backtrace of relative paths: the screenshots are committed."""
+    record = from_exception(exception("could not %s" % name), {"class": name, "args": args}, "web-1:4242:mail", queue)
+    backtrace = ["django_resque/worker/perform.py:41:in `perform'", "testproject/shop/jobs.py:27:in `%s'" % name]
+    save(dataclasses.replace(record, backtrace=backtrace))
+
+
+def test_failed_jobs_retry_one_and_see_it_marked(admin_page, real_redis, screenshot):
+    _fail("shop.jobs.send_welcome_mail", [42], "mail", ConnectionError)
+    _fail("shop.jobs.send_welcome_mail", [XSS], "mail", ValueError)
+    _fail("shop.jobs.build_report", ["report-7"], "reports", KeyError)
+    page = admin_page
+    page.click("#content-main a:has-text('Failed jobs')")
+    page.wait_for_selector("#result_list")
+    assert XSS not in page.content()  # arguments are only on the detail page
+    screenshot(page, "failed")
+
+    page.click("#result_list tr:nth-child(2) a:has-text('shop.jobs.send_welcome_mail')")
+    page.wait_for_selector("#backtrace")
+    assert XSS in page.inner_text("#failure")
+    assert "testproject/shop/jobs.py:27" in page.inner_text("#backtrace")
+    assert page.dialogs == []
+    screenshot(page, "failed-detail")
+
+    page.click(".object-tools button:has-text('Retry')")
+    page.wait_for_selector("text=Retried failed job #1 (shop.jobs.send_welcome_mail).")
+    retried = page.inner_text("#result_list tr:nth-child(2)")
+    assert "UTC" in retried.split("ValueError")[-1]  # the "Retried at" column is filled
+    assert [p.args for p in queues.peek("mail", 0, 5)] == [[XSS]]
+
+    page.click("#result_list tr:nth-child(1) button:has-text('Delete')")
+    page.wait_for_selector("text=Deleted failed job #0")
+    assert failure_api.count() == 2
+    page.fill("#filter-queue", "reports")
+    page.click("input[value=Filter]")
+    page.wait_for_selector("text=1 item")
+    assert "build_report" in page.inner_text("#result_list")

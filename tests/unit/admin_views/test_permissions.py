@@ -7,6 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from django_resque import queue as queues
+from django_resque.failure import api as failure_api
+from django_resque.failure import from_exception, save
 from django_resque.payload import build
 from django_resque.scheduler import delayed
 
@@ -23,8 +25,10 @@ READ_PAGES = [
     ("delayedjob_changelist", []),
     ("delayedjob_at", [STAMP]),
     ("schedule_changelist", []),
+    ("failedjob_changelist", []),
+    ("failedjob_detail", [0]),
 ]
-CONFIRM_PAGES = [("queue_clear", ["q"])]
+CONFIRM_PAGES = [("queue_clear", ["q"]), ("failedjob_clear", [])]
 
 
 def _queue_is_empty():
@@ -37,8 +41,26 @@ ACTIONS = [
     ("delayedjob_enqueue_now", [], ITEM, lambda: queues.size("later") == 1),
     ("delayedjob_delete", [], ITEM, lambda: delayed.schedule_size() == 0),
     ("schedule_run_now", [], {"name": "every_minute"}, lambda: queues.size("ticks") == 1),
+    ("failedjob_retry", [], lambda: {"target": _failure_target()}, lambda: queues.size("broken") == 1),
+    ("failedjob_delete", [], lambda: {"target": _failure_target()}, lambda: failure_api.count() == 0),
+    (
+        "failedjob_bulk",
+        [],
+        lambda: {"action": "delete", "selected": _failure_target()},
+        lambda: failure_api.count() == 0,
+    ),
+    ("failedjob_all", [], {"action": "retry"}, lambda: queues.size("broken") == 1),
+    ("failedjob_clear", [], {}, lambda: failure_api.count() == 0),
 ]
 ACTION_IDS = [action[0] for action in ACTIONS]
+
+
+def _failure_target():
+    return "0:%s:" % failure_api.get(0).digest
+
+
+def form(data):
+    return data() if callable(data) else data
 
 
 def url(name, args):
@@ -49,6 +71,7 @@ def url(name, args):
 def state(fake_redis, settings):
     queues.push("q", build("X", [1]))
     delayed.schedule(STAMP, "later", build("X", [2]))
+    save(from_exception(KeyError("boom"), {"class": "X", "args": [3]}, "h:1:broken", "broken"))
     settings.RESQUE = {
         **settings.RESQUE,
         "SCHEDULE": {"every_minute": {"cron": "* * * * *", "class": "RubyNamed", "queue": "ticks"}},
@@ -56,7 +79,13 @@ def state(fake_redis, settings):
 
 
 def nothing_changed():
-    return queues.size("q") == 1 and delayed.schedule_size() == 1 and queues.size("ticks") == 0
+    return (
+        queues.size("q") == 1
+        and delayed.schedule_size() == 1
+        and queues.size("ticks") == 0
+        and queues.size("broken") == 0
+        and failure_api.count() == 1
+    )
 
 
 ALL_GETS = [*READ_PAGES, *CONFIRM_PAGES]
@@ -88,14 +117,14 @@ def test_view_permission_does_not_open_confirmation_pages(viewer_client, name, a
 
 @pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
 def test_actions_are_refused_without_change_permission(staff_client, viewer_client, name, args, data, done):
-    assert staff_client.post(url(name, args), data).status_code == 403
-    assert viewer_client.post(url(name, args), data).status_code == 403
+    assert staff_client.post(url(name, args), form(data)).status_code == 403
+    assert viewer_client.post(url(name, args), form(data)).status_code == 403
     assert nothing_changed()
 
 
 @pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
 def test_change_permission_runs_actions(changer_client, name, args, data, done):
-    assert changer_client.post(url(name, args), data).status_code == 302
+    assert changer_client.post(url(name, args), form(data)).status_code == 302
     assert done()
 
 
@@ -105,15 +134,19 @@ def test_change_permission_also_reads(changer_client, superuser_client, name, ar
     assert superuser_client.get(url(name, args)).status_code == 200
 
 
-@pytest.mark.parametrize(("name", "args", "data", "done"), [a for a in ACTIONS if a[0] != "queue_clear"])
-def test_actions_refuse_get(changer_client, name, args, data, done):
-    assert changer_client.get(url(name, args), data).status_code == 405
+ASKS_FIRST = {"queue_clear", "failedjob_all", "failedjob_clear"}  # GET shows a confirmation page
+
+
+@pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
+def test_a_get_never_changes_anything(changer_client, name, args, data, done):
+    expected = 200 if name in ASKS_FIRST else 405
+    assert changer_client.get(url(name, args), form(data)).status_code == expected
     assert nothing_changed()
 
 
 @pytest.mark.parametrize(("name", "args", "data", "done"), ACTIONS, ids=ACTION_IDS)
 def test_actions_without_csrf_token_are_refused(csrf_client, name, args, data, done):
-    assert csrf_client.post(url(name, args), data).status_code == 403
+    assert csrf_client.post(url(name, args), form(data)).status_code == 403
     assert nothing_changed()
 
 
