@@ -18,9 +18,13 @@ from .exceptions import JobArgumentError, MalformedPayloadError
 KWARGS_FLAG = "kwargs"
 
 
+# One encoder for the process: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def dumps(value: Any) -> str:
     """Compact JSON, byte-compatible with Ruby's MultiJson output."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ def from_dict(data: Any, raw: bytes | str = "") -> Payload:
 
 def check_json_arguments(args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> None:
     """Raise JobArgumentError naming the first argument that is not plain JSON."""
+    if _is_plain_json(args) and _is_plain_json(kwargs):
+        return
     for position, value in enumerate(args):
         _check_value(value, f"argument {position}")
     for name, value in kwargs.items():
@@ -95,6 +101,20 @@ def _check_value(value: Any, where: str) -> None:
         "sent as JSON. Job arguments must be str, int, float, bool, None, lists and dicts "
         "with string keys: pass an id (e.g. user.pk) or an ISO string instead of the object."
     )
+
+
+def _is_plain_json(value: Any) -> bool:
+    """Fast yes for the usual case (exact JSON types); anything else gets the full check."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if kind is list or kind is tuple:
+        return all(map(_is_plain_json, value))
+    if kind is dict:
+        return all(type(key) is str for key in value) and all(map(_is_plain_json, value.values()))
+    return _json_problem(value, "") is None
 
 
 def _json_problem(value: Any, path: str) -> tuple[str, Any] | None:

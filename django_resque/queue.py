@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from . import keys
+from . import keys, scripts
 from .connection import get_redis, text, translate_errors
 from .exceptions import MalformedPayloadError
 from .payload import Payload, decode
@@ -13,23 +13,45 @@ from .payload import Payload, decode
 if TYPE_CHECKING:
     from redis.client import Pipeline
 
+# Values per RPUSH command when enqueueing in bulk: large enough to make the command's
+# cost vanish, small enough to keep one command's reply and server time short.
+MAX_VALUES_PER_PUSH = 1000
+
 
 def push(queue: str, payload: Payload) -> None:
-    """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one MULTI, as Ruby."""
-    push_many([(queue, payload)])
+    """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
+    _check_queue_name(queue)
+    scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode()])
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
-    """Append many jobs in one round trip; all or nothing. Returns how many."""
+    """Append many jobs in one MULTI round trip; all or nothing. Returns how many.
+
+    Consecutive jobs for one queue share one ``SADD`` and one ``RPUSH`` with many
+    values: the same data and order as a ``SADD`` + ``RPUSH`` per job, in far fewer
+    commands for Redis to parse and run.
+    """
     pipe = get_redis().pipeline(transaction=True)
     count = 0
-    for queue, payload in jobs:
-        add_push(pipe, queue, payload)
-        count += 1
+    for queue, encoded in _runs_by_queue(jobs):
+        _check_queue_name(queue)
+        pipe.sadd(keys.queues(), queue)
+        pipe.rpush(keys.queue(queue), *encoded)
+        count += len(encoded)
     if count:
         with translate_errors():
             pipe.execute()
     return count
+
+
+def _runs_by_queue(jobs: Iterable[tuple[str, Payload]]) -> list[tuple[str, list[str]]]:
+    """``(queue, [encoded payload, ...])`` for each run of consecutive jobs on one queue."""
+    runs: list[tuple[str, list[str]]] = []
+    for queue, payload in jobs:
+        if not runs or runs[-1][0] != queue or len(runs[-1][1]) >= MAX_VALUES_PER_PUSH:
+            runs.append((queue, []))
+        runs[-1][1].append(payload.encode())
+    return runs
 
 
 def add_push(pipe: Pipeline, queue: str, payload: Payload) -> None:

@@ -12,6 +12,17 @@ from typing import Any
 
 from .connection import get_redis, translate_errors
 
+# Enqueue ---------------------------------------------------------------------------
+
+# KEYS: queues set, queue:<q>. ARGV: queue name, then one or more encoded payloads.
+# Register the queue and append, as Ruby's SADD + RPUSH, in one command: cheaper for
+# one job than MULTI/SADD/RPUSH/EXEC (one command to pack, send and parse, not four).
+# Returns the queue's new length.
+PUSH = """
+redis.call('SADD', KEYS[1], ARGV[1])
+return redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
+"""
+
 # Unique jobs ---------------------------------------------------------------------
 
 # KEYS: lock, queues set, queue list. ARGV: token, ttl ms, queue name, payload.

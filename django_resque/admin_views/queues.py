@@ -79,7 +79,8 @@ def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
     )
 
 
-def _job_row(number: int, raw: bytes, delete_url: str | None, page_number: int) -> Row:
+def _job_row(number: int, stored: bytes | str, delete_url: str | None, page_number: int) -> Row:
+    raw = stored.encode() if isinstance(stored, str) else stored
     fields = {"payload": base64.b64encode(raw).decode("ascii"), "page": str(page_number)}
     actions = [Action("Delete", delete_url, fields, danger=True)] if delete_url else []
     try:

@@ -1,5 +1,7 @@
+import collections
 import datetime as dt
 import decimal
+import enum
 
 import pytest
 
@@ -65,3 +67,25 @@ def test_malformed_payloads_raise_with_the_raw_data(raw, reason):
 
 def test_missing_args_default_to_empty():
     assert payload.decode('{"class":"X"}').args == []
+
+
+class Level(enum.IntEnum):
+    LOW = 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [1, 1.5, "s", None, True, [1, (2, 3)], {"a": {"b": [None]}}, Level.LOW, collections.OrderedDict(a=1)],
+)
+def test_the_fast_check_accepts_what_the_full_check_accepts(value):
+    assert payload._json_problem(value, "") is None
+    payload.check_json_arguments([value], {"k": value})
+
+
+@pytest.mark.parametrize(
+    "value", [float("inf"), [1, {2: "x"}], {"a": {1, 2}}, (object(),), collections.OrderedDict({1: 2})]
+)
+def test_the_fast_check_refuses_what_the_full_check_refuses(value):
+    assert payload._is_plain_json(value) is False
+    with pytest.raises(JobArgumentError):
+        payload.check_json_arguments([value], {})

@@ -58,3 +58,37 @@ def test_remove_job_removes_one_copy_by_its_exact_bytes(fake_redis):
     assert [p.args for p in queues.peek("q", 0, 10)] == [[2], [1]]
     assert queues.remove_job("q", '{"class": "X", "args": [2]}') is False
     assert queues.size("q") == 2
+
+
+def test_push_registers_the_queue_and_appends_in_one_script(fake_redis):
+    queues.push("q", build("X", [1]))
+    queues.push("q", build("X", [2]))
+    assert fake_redis.smembers("resque:queues") == {b"q"}
+    assert fake_redis.lrange("resque:queue:q", 0, -1) == [b'{"class":"X","args":[1]}', b'{"class":"X","args":[2]}']
+
+
+def test_push_many_keeps_order_per_queue_and_registers_every_queue(fake_redis):
+    jobs = [("a", build("X", [1])), ("a", build("X", [2])), ("b", build("X", [3])), ("a", build("X", [4]))]
+    assert queues.push_many(jobs) == 4
+    assert [p.args for p in queues.peek("a", 0, 10)] == [[1], [2], [4]]
+    assert [p.args for p in queues.peek("b", 0, 10)] == [[3]]
+    assert queues.names() == ["a", "b"]
+
+
+def test_push_many_sends_one_rpush_per_run_of_jobs_on_a_queue():
+    jobs = [("a", build("X", [n])) for n in range(2500)] + [("b", build("X", [0])), ("a", build("X", [9]))]
+    runs = queues._runs_by_queue(jobs)
+    assert [(queue, len(encoded)) for queue, encoded in runs] == [
+        ("a", 1000),
+        ("a", 1000),
+        ("a", 500),
+        ("b", 1),
+        ("a", 1),
+    ]
+    assert runs[0][1][0] == '{"class":"X","args":[0]}'
+
+
+def test_push_many_with_one_bad_queue_name_writes_nothing(fake_redis):
+    with pytest.raises(ValueError, match="Queue name"):
+        queues.push_many([("good", build("X", [1])), ("a,b", build("X", [2]))])
+    assert fake_redis.keys("*") == []

@@ -1,0 +1,14 @@
+"""Django settings of our side of the benchmark: django_resque plus the benchmark jobs.
+
+The Redis URL comes from BENCH_REDIS_URL, set by the runner for the private server.
+"""
+
+import os
+
+SECRET_KEY = "benchmark-only-not-a-secret"
+DEBUG = False
+USE_TZ = True
+INSTALLED_APPS = ["django_resque", "benchmarks"]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+RESQUE = {"REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")}
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
