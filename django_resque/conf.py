@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "UNIQUE_LOCK_TTL": 3600,
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
+    # What pruning does with a dead worker's job: "fail" (Ruby's DirtyExit) or "requeue".
+    "DIRTY_EXIT": "fail",
     # Recurring jobs for resque_scheduler: name -> {"cron" | "every", "class", "queue", "args", ...}.
     "SCHEDULE": {},
     # Seconds the scheduler master lock lives without renewal (resque-scheduler's 180).
@@ -104,6 +106,10 @@ def _check_types(merged: dict[str, Any]) -> None:
     timeout = merged["JOB_TIMEOUT"]
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ImproperlyConfigured("RESQUE['JOB_TIMEOUT'] must be None or a positive number, got %r." % (timeout,))
+    if merged["DIRTY_EXIT"] not in ("fail", "requeue"):
+        raise ImproperlyConfigured(
+            "RESQUE['DIRTY_EXIT'] must be 'fail' or 'requeue', got %r." % (merged["DIRTY_EXIT"],)
+        )
     for key in ("REDIS_OPTIONS", "SCHEDULE"):
         if not isinstance(merged[key], dict):
             raise ImproperlyConfigured("RESQUE[%r] must be a dict, got %r." % (key, merged[key]))

@@ -8,6 +8,7 @@ its own, so no socket is ever shared between processes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -83,7 +84,27 @@ def _build_client() -> redis.Redis:
         return _client_from_sentinel_url(url, options)
     if url.startswith("redis+cluster://"):
         return _client_from_cluster_url(url, options)
-    return redis.Redis.from_url(url, **options)
+    return redis.Redis.from_url(url, **_driver_options(), **options)
+
+
+@functools.cache
+def _driver_info() -> Any:
+    """redis-py's CLIENT SETINFO data, resolved once per process.
+
+    Newer redis-py reads its version from package metadata for every new connection
+    (milliseconds each); a forked job process opens a connection per job, so resolve
+    it once in the worker, before forking.
+    """
+    try:
+        from redis.driver_info import DriverInfo
+    except ImportError:  # older redis-py resolves it once at import
+        return None
+    return DriverInfo()
+
+
+def _driver_options() -> dict[str, Any]:
+    info = _driver_info()
+    return {"driver_info": info} if info is not None and "driver_info" not in conf.get("REDIS_OPTIONS") else {}
 
 
 def _client_from_cache(alias: str) -> redis.Redis:

@@ -50,6 +50,29 @@ class JobArgumentError(ResqueError, TypeError):
     """An argument cannot travel as JSON; raised at the call site."""
 
 
+class DirtyExitError(ResqueError):
+    """A job stopped without reporting: its process died, was killed, or its worker vanished.
+
+    Named after Ruby's ``Resque::DirtyExit``; built by the worker, never raised by job code.
+    """
+
+
+class PruneDeadWorkerDirtyExitError(DirtyExitError):
+    """A dead worker (stale heartbeat or vanished process) was pruned while holding a job."""
+
+
+class JobTimeoutError(ResqueError):
+    """A job ran past its timeout and was stopped by its worker."""
+
+
+class JobTerminatedError(ResqueError):
+    """A ``--no-fork`` job was stopped because its worker was asked to stop (TERM/INT)."""
+
+
+class DontPerform(ResqueError):
+    """Raise in a ``before_perform*`` hook to skip the job without recording a failure."""
+
+
 class InvalidScheduleError(ResqueConfigurationError):
     """A recurring schedule is wrong; the message starts with the schedule's name."""
 

@@ -10,6 +10,7 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                               set atomically with the pop, so it is also the
                                               in-flight copy a dead worker's job is recovered from
   <ns>:worker:<id>:started            string  start time, ``2026-11-22 13:09:08 +0000``
+  <ns>:worker:<id>:paused             string  ours, not Ruby's: "1" while the worker is paused (USR2)
   <ns>:workers:heartbeat              hash    worker id -> ISO-8601 time of last heartbeat
   <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker
   <ns>:stat:<name>[:<id>]             string  processed / failed counters, global and per worker
@@ -71,6 +72,16 @@ def worker(worker_id: str) -> str:
 
 def worker_started(worker_id: str) -> str:
     return _key("worker", worker_id, "started")
+
+
+def worker_paused(worker_id: str) -> str:
+    """Ours, not Ruby's: present while the worker is paused by USR2, for the admin pages."""
+    return _key("worker", worker_id, "paused")
+
+
+def queue_prefix() -> str:
+    """``<ns>:queue:``, for the reserve script, which builds queue keys from names."""
+    return _key("queue", "")
 
 
 def heartbeats() -> str:

@@ -12,3 +12,10 @@ job_started = Signal()
 job_finished = Signal()
 # sender=Job or None (unknown job); queue, payload, worker_id, exception
 job_failed = Signal()
+
+# Worker hooks (sender=None; worker_id). before_first_fork: in the worker before its
+# first fork; before_fork: in the worker before each fork (reservation); after_fork: in
+# the new job process before it performs (reservation).
+before_first_fork = Signal()
+before_fork = Signal()
+after_fork = Signal()

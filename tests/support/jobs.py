@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import time
 
 from django_resque import job
 from django_resque.connection import get_redis
+from django_resque.exceptions import DontPerform
 
 DONE_KEY = "test:done"
 
@@ -48,6 +51,102 @@ class ClassJob:
     @classmethod
     def perform(cls, value: object) -> None:
         record({"class_job": value})
+
+
+@job(queue="test")
+def sleepy(seconds: float, tag: str = "") -> None:
+    """Note the start, sleep, note the end: tests watch both from outside."""
+    record({"started": tag, "pid": os.getpid()})
+    time.sleep(seconds)
+    record({"finished": tag})
+
+
+@job(queue="test")
+def noop() -> None:
+    """Does nothing: for measuring the worker itself."""
+
+
+@job(queue="test")
+def stamp(sent: float) -> None:
+    """Records when it was enqueued and when it started, for latency measurements."""
+    record({"sent": sent, "started": time.time()})
+
+
+@job(queue="test")
+def nap(seconds: float) -> None:
+    """Sleeps and touches nothing, so Redis being away cannot make it fail."""
+    time.sleep(seconds)
+
+
+@job(queue="test", timeout=1)
+def overrun(seconds: float) -> None:
+    record({"overrun_started": os.getpid()})
+    time.sleep(seconds)
+
+
+@job(queue="test")
+def hard_exit(code: int) -> None:
+    """Leaves without reporting, as a crashing C extension would."""
+    os._exit(code)
+
+
+@job(queue="test")
+def segfault() -> None:
+    ctypes.string_at(0)
+
+
+@job
+class Hooked:
+    """Records the order in which Resque-style hooks run."""
+
+    queue = "test"
+
+    @classmethod
+    def before_perform_b(cls, value: object) -> None:
+        record("before_b")
+
+    @classmethod
+    def before_perform_a(cls, value: object) -> None:
+        record("before_a")
+
+    @classmethod
+    def around_perform_a(cls, perform: object, value: object) -> None:
+        record("around_a_in")
+        perform()  # type: ignore[operator]
+        record("around_a_out")
+
+    @classmethod
+    def around_perform_b(cls, perform: object, value: object) -> None:
+        record("around_b_in")
+        perform()  # type: ignore[operator]
+        record("around_b_out")
+
+    @classmethod
+    def perform(cls, value: object) -> None:
+        if value == "fail":
+            raise Boom("hooked failure")
+        record("perform")
+
+    @classmethod
+    def after_perform_a(cls, value: object) -> None:
+        record("after_a")
+
+    @classmethod
+    def on_failure_a(cls, exc: BaseException, value: object) -> None:
+        record("on_failure_a:%s" % type(exc).__name__)
+
+
+@job
+class Skipped:
+    queue = "test"
+
+    @classmethod
+    def before_perform_skip(cls) -> None:
+        raise DontPerform("not today")
+
+    @classmethod
+    def perform(cls) -> None:
+        record("skipped job ran")
 
 
 class Flaky(Exception):

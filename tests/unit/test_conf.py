@@ -40,6 +40,12 @@ def test_bad_settings_raise_improperly_configured_naming_the_key(settings, value
         conf.resque_settings()
 
 
+def test_dirty_exit_must_be_fail_or_requeue(settings):
+    settings.RESQUE = {**settings.RESQUE, "DIRTY_EXIT": "drop"}
+    with pytest.raises(ImproperlyConfigured, match="DIRTY_EXIT"):
+        conf.resque_settings()
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

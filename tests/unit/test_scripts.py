@@ -1,4 +1,63 @@
-from django_resque import scripts
+"""The Lua scripts on fakeredis: push, reserve order and record, finish, requeue."""
+
+from __future__ import annotations
+
+import json
+
+from django_resque import keys, scripts
+from django_resque.connection import get_redis
+from django_resque.worker import reserve
+
+
+def _push(name: str, raw: bytes) -> None:
+    get_redis().sadd(keys.queues(), name)
+    get_redis().rpush(keys.queue(name), raw)
+
+
+def test_reserve_takes_the_first_non_empty_queue_and_records_it(fake_redis):
+    _push("low", b'{"class":"A","args":[1]}')
+    _push("high", b'{"class":"B","args":[2]}')
+    got = reserve.reserve("h:1:high,low", ["high", "low"])
+    assert got.queue == "high" and got.payload == {"class": "B", "args": [2]}
+    stored = fake_redis.get(keys.worker("h:1:high,low"))
+    assert stored == got.record
+    assert list(json.loads(stored)) == ["queue", "run_at", "payload"]
+    assert stored.endswith(b',"payload":{"class":"B","args":[2]}}')
+    assert reserve.reserve("h:1:high,low", ["high", "low"]).queue == "low"
+    assert reserve.reserve("h:1:high,low", ["high", "low"]) is None
+
+
+def test_reserve_expands_globs_sorted_and_skips_duplicates(fake_redis):
+    for name in ("mail_b", "mail_a", "other"):
+        _push(name, b'{"class":"%s","args":[]}' % name.encode())
+    order = [reserve.reserve("w", ["other", "mail_*", "*"]).queue for _ in range(3)]
+    assert order == ["other", "mail_a", "mail_b"]
+
+
+def test_reserve_keeps_a_payload_that_is_not_json_as_a_string(fake_redis):
+    _push("q", b"{broken")
+    got = reserve.reserve("w", ["q"])
+    assert got.payload == "{broken" and got.name == ""
+    assert got.failure_payload() == {"raw": "{broken"}
+
+
+def test_reserve_honours_pause_all_workers(fake_redis):
+    _push("q", b'{"class":"A","args":[]}')
+    fake_redis.set(keys.pause_all(), "True")
+    assert reserve.reserve("w", ["q"]) is reserve.PAUSED
+    assert fake_redis.llen(keys.queue("q")) == 1
+
+
+def test_matching_queues_agrees_with_the_script():
+    assert reserve.matching_queues(["b", "a?", "*"], ["a1", "b", "c", "a2"]) == ["b", "a1", "a2", "c"]
+
+
+def test_finish_only_deletes_the_expected_record(fake_redis):
+    fake_redis.set("k", "new")
+    assert scripts.run(scripts.FINISH_JOB, ["k", "count"], ["old"]) == 0
+    assert fake_redis.get("k") == b"new" and fake_redis.get("count") is None
+    assert scripts.run(scripts.FINISH_JOB, ["k", "count"], ["new"]) == 1
+    assert fake_redis.get("k") is None and fake_redis.get("count") == b"1"
 
 
 def test_push_script_registers_the_queue_and_appends_every_value(fake_redis):

@@ -1,0 +1,68 @@
+"""``manage.py resque_work``: run Resque workers (see docs/workers.md)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from django_resque.worker.supervisor import supervise
+from django_resque.worker.worker import Worker, WorkerOptions
+
+LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
+
+
+class Command(BaseCommand):
+    help = "Work jobs from Resque queues: fork per job, Resque's signals, no job lost."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--queues", "-q", help="comma-separated, in priority order; * = all (env QUEUES/QUEUE)")
+        parser.add_argument("--interval", type=float, default=5.0, help="longest wait before re-checking (s)")
+        parser.add_argument("--burst", action="store_true", help="exit once every queue is empty")
+        parser.add_argument("--no-fork", action="store_true", help="run jobs in the worker process itself")
+        parser.add_argument("--jobs-per-fork", type=int, default=1, help="jobs one child may run before exiting")
+        parser.add_argument("--workers", type=int, default=1, help="worker processes under one supervisor")
+        parser.add_argument("--term-timeout", type=float, default=4.0, help="grace before SIGKILL on TERM/INT (s)")
+        parser.add_argument("--timeout", type=float, default=None, help="default job timeout (s)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        _configure_logging(options["verbosity"])
+        worker_options = WorkerOptions(
+            queues=_queues(options["queues"]),
+            interval=_positive(options["interval"], "--interval"),
+            burst=options["burst"],
+            fork=not options["no_fork"],
+            jobs_per_fork=int(_positive(options["jobs_per_fork"], "--jobs-per-fork")),
+            term_timeout=_positive(options["term_timeout"], "--term-timeout", zero_ok=True),
+            timeout=_positive(options["timeout"], "--timeout") if options["timeout"] is not None else None,
+        )
+        workers = int(_positive(options["workers"], "--workers"))
+        if workers > 1:
+            supervise(worker_options, workers)
+        else:
+            Worker(worker_options).work()
+
+
+def _queues(given: str | None) -> list[str]:
+    text = given or os.environ.get("QUEUES") or os.environ.get("QUEUE") or ""
+    queues = [name.strip() for name in text.split(",") if name.strip()]
+    if not queues:
+        raise CommandError("Name the queues to work: --queues critical,high,low (or QUEUES=...; * for all).")
+    return queues
+
+
+def _positive(value: float, flag: str, zero_ok: bool = False) -> float:
+    if value < 0 or (value == 0 and not zero_ok):
+        raise CommandError("%s must be %s, got %s." % (flag, "zero or more" if zero_ok else "positive", value))
+    return value
+
+
+def _configure_logging(verbosity: int) -> None:
+    logger = logging.getLogger("django_resque")
+    logger.setLevel(LEVELS.get(verbosity, logging.INFO))
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)

@@ -1,0 +1,102 @@
+"""The forked job process: reset what must not be shared, work, leave with ``os._exit``.
+
+Nothing inherited from the parent is closed in a way the parent would notice: Redis
+clients are rebuilt (redis-py pools also check the pid), and inherited database and
+cache connections are dropped unused and kept referenced until ``os._exit``, so no
+destructor ever sends a goodbye on the parent's sockets.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any, NoReturn
+
+from django.core.cache import caches
+from django.db import connections
+
+from .. import connection
+from ..signals import after_fork
+from . import perform, process_signals, reserve, title
+from .fork import ChildChannel
+
+logger = logging.getLogger(__name__)
+
+_inherited: list[Any] = []  # parent's DB/cache connection objects, kept alive until _exit
+
+
+def run(
+    reservation: reserve.Reservation,
+    worker_id: str,
+    queues: list[str],
+    jobs_per_fork: int,
+    default_timeout: float | None,
+    channel: ChildChannel,
+) -> NoReturn:
+    """Work ``reservation`` and then up to ``jobs_per_fork - 1`` more, then exit."""
+    code = 0
+    try:
+        prepare_after_fork()
+        perform.send(after_fork, None, worker_id=worker_id, reservation=reservation)
+        _work_jobs(reservation, worker_id, queues, jobs_per_fork, default_timeout, channel)
+    except BaseException:
+        logger.exception("Job process %d failed outside a job", os.getpid())
+        code = 1
+    finally:
+        _flush_streams()
+        os._exit(code)
+
+
+def prepare_after_fork() -> None:
+    """Signal dispositions of a job process, fresh Redis client, no inherited DB/cache connection."""
+    process_signals.reset_in_child()
+    connection.reset()
+    _abandon(connections)
+    _abandon(caches)
+
+
+def _work_jobs(
+    reservation: reserve.Reservation,
+    worker_id: str,
+    queues: list[str],
+    jobs_left: int,
+    default_timeout: float | None,
+    channel: ChildChannel,
+) -> None:
+    current: Any = reservation
+    parent = os.getppid()
+    while True:
+        title.processing(current.queue, current.name)
+        # Redis away after the job: retry while our worker lives; if it is gone, the
+        # record stays in Redis for pruning, and an orphan must not linger forever.
+        perform.work(current, worker_id, give_up=lambda: os.getppid() != parent)
+        channel.done()
+        jobs_left -= 1
+        if jobs_left <= 0 or channel.stop_requested():
+            return
+        current = reserve.reserve(worker_id, queues)
+        if not isinstance(current, reserve.Reservation):
+            return
+        channel.started(perform.timeout_for(current, default_timeout))
+
+
+def _abandon(handler: Any) -> None:
+    for conn in handler.all(initialized_only=True):
+        _inherited.append(conn)
+        del handler[conn.alias if hasattr(conn, "alias") else _alias_of(handler, conn)]
+
+
+def _alias_of(handler: Any, conn: Any) -> str:
+    for alias in handler.settings:
+        if getattr(handler._connections, alias, None) is conn:
+            return alias
+    raise LookupError(conn)
+
+
+def _flush_streams() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass

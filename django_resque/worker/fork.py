@@ -1,0 +1,137 @@
+"""The parent's handle on a forked job process: spawn, messages, kill, reap.
+
+The child tells the parent over a pipe when it starts a job (with the job's timeout)
+and when the job's record is finished, so the parent knows whether a job was in
+flight when the child exited, without asking Redis. The parent asks the child to take
+no further job (``--jobs-per-fork``) over a second pipe.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NoReturn
+
+NO_TIMEOUT = "-"
+
+
+class ChildChannel:
+    """The child's end: report job start/done, see whether the parent asked it to stop."""
+
+    def __init__(self, to_parent: int, from_parent: int) -> None:
+        self.to_parent, self.from_parent = to_parent, from_parent
+
+    def started(self, timeout: float | None) -> None:
+        self._send(b"s %s\n" % (NO_TIMEOUT if timeout is None else repr(float(timeout))).encode())
+
+    def done(self) -> None:
+        self._send(b"d\n")
+
+    def _send(self, message: bytes) -> None:
+        try:
+            os.write(self.to_parent, message)
+        except BrokenPipeError:
+            pass  # the parent is gone; the job's record in Redis speaks for it
+
+    def stop_requested(self) -> bool:
+        readable, _, _ = select.select([self.from_parent], [], [], 0)
+        return bool(readable)
+
+
+@dataclass(frozen=True)
+class Message:
+    kind: str  # "s" (job started) or "d" (job done)
+    timeout: float | None = None
+
+
+class JobProcess:
+    """A forked child, as the parent sees it."""
+
+    def __init__(self, pid: int, from_child: int, to_child: int) -> None:
+        self.pid = pid
+        self.from_child, self.to_child = from_child, to_child
+        self.pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+        self._buffer = b""
+        self._eof = False  # the child closed its end: exiting (its pidfd says when it is done)
+        self.status: int | None = None
+
+    @classmethod
+    def spawn(cls, target: Callable[[ChildChannel], NoReturn]) -> JobProcess:
+        """Fork; the child runs ``target`` and must leave with ``os._exit``."""
+        up_read, up_write = os.pipe2(os.O_CLOEXEC)
+        down_read, down_write = os.pipe2(os.O_CLOEXEC)
+        pid = os.fork()
+        if pid == 0:  # child: never returns
+            os.close(up_read)
+            os.close(down_write)
+            try:
+                target(ChildChannel(up_write, down_read))
+            finally:
+                os._exit(1)
+        os.close(up_write)
+        os.close(down_read)
+        os.set_blocking(up_read, False)
+        return cls(pid, up_read, down_write)
+
+    def fds(self) -> list[int]:
+        """What to select() on: the child's messages until EOF and, where available, its exit.
+
+        The pipe reaches EOF as the child starts exiting, before it can be reaped;
+        selecting on it then would spin while the kernel tears the child down.
+        """
+        pipe = [] if self._eof else [self.from_child]
+        return pipe + ([self.pidfd] if self.pidfd is not None else [])
+
+    def messages(self) -> list[Message]:
+        """Complete messages received so far."""
+        try:
+            while chunk := os.read(self.from_child, 4096):
+                self._buffer += chunk
+            self._eof = True
+        except BlockingIOError:
+            pass
+        *lines, self._buffer = self._buffer.split(b"\n")
+        return [_parse(line) for line in lines if line]
+
+    def ask_to_stop(self) -> None:
+        """Ask the child to take no further job (it finishes the current one)."""
+        try:
+            os.write(self.to_child, b"q")
+        except (BrokenPipeError, BlockingIOError):
+            pass
+
+    def kill(self, signum: int) -> None:
+        if self.status is None:
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def reap(self) -> int | None:
+        """The wait status once the child has exited (not blocking), else None."""
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status
+
+    def close(self) -> None:
+        for fd in (self.from_child, self.to_child, self.pidfd):
+            if fd is not None:
+                os.close(fd)
+
+
+def describe_exit(status: int) -> str:
+    """``killed by SIGSEGV`` / ``exited with status 3``."""
+    if os.WIFSIGNALED(status):
+        return "killed by %s" % signal.Signals(os.WTERMSIG(status)).name
+    return "exited with status %d" % os.WEXITSTATUS(status)
+
+
+def _parse(line: bytes) -> Message:
+    kind, _, rest = line.decode().partition(" ")
+    timeout = None if rest in ("", NO_TIMEOUT) else float(rest)
+    return Message(kind, timeout)

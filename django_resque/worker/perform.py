@@ -1,0 +1,129 @@
+"""Work one reserved job in this process: perform, report, and finish its record.
+
+Used by the forked child and by ``--no-fork``. Only a job registered with ``@job`` can
+run: the payload's ``class`` goes through ``registry.lookup`` and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import TYPE_CHECKING, Any
+
+from .. import conf, failure, hooks, registry, unique
+from .. import payload as payload_codec
+from ..exceptions import JobTerminatedError, JobTimeoutError, MalformedPayloadError, UnknownJobError
+from ..signals import job_failed, job_finished, job_started
+from . import reconnect
+from .registry import finish
+
+if TYPE_CHECKING:
+    from django.dispatch import Signal
+
+    from ..job import Job
+    from ..payload import Payload
+    from .reserve import Reservation
+
+logger = logging.getLogger(__name__)
+
+
+def job_label(reservation: Reservation) -> str:
+    """A short id for log lines: payloads carry no id, so hash the record."""
+    return hashlib.blake2b(reservation.record, digest_size=4).hexdigest()
+
+
+def work(
+    reservation: Reservation,
+    worker_id: str,
+    give_up: Callable[[], bool] = lambda: False,
+    limits: AbstractContextManager[Any] | None = None,
+) -> bool:
+    """Perform and report ``reservation`` (within ``limits``, e.g. a timer); True if it failed."""
+    label, started = job_label(reservation), time.monotonic()
+    logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
+    try:
+        with limits or nullcontext():
+            error, job = perform(reservation, worker_id)
+    except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
+        error, job = exc, None
+    if error is None:
+        reconnect.until_done(lambda: unique.release(reservation.failure_payload()), "unique release", give_up)
+    else:
+        report_failure(error, reservation, worker_id, job, give_up)
+    done = reconnect.until_done(
+        lambda: finish(worker_id, reservation.record, failed=error is not None), "finishing the job", give_up
+    )
+    outcome = "failed (%s: %s)" % (type(error).__name__, error) if error is not None else "done"
+    logger.info(
+        "Job %s %s from %s %s in %.3fs%s",
+        label,
+        reservation.name or "<malformed>",
+        reservation.queue,
+        outcome,
+        time.monotonic() - started,
+        "" if done is not None else " (its record stays in Redis)",
+    )
+    return error is not None
+
+
+def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | None, Job | None]:
+    """Run the job with its hooks; the error it raised (or None) and the job found."""
+    try:
+        payload, job = resolve(reservation)
+    except (MalformedPayloadError, UnknownJobError) as exc:
+        return exc, None
+    started = time.monotonic()
+    send(job_started, job, queue=reservation.queue, payload=payload, worker_id=worker_id)
+    try:
+        hooks.perform(job, payload)
+    except (Exception, SystemExit) as exc:  # SystemExit: a job calling sys.exit() failed, the worker did not
+        hooks.run_failure_hooks(job, payload, exc)
+        return exc, job
+    duration = time.monotonic() - started
+    send(job_finished, job, queue=reservation.queue, payload=payload, worker_id=worker_id, duration=duration)
+    return None, job
+
+
+def resolve(reservation: Reservation) -> tuple[Payload, Job]:
+    """The payload and its registered job, or MalformedPayloadError / UnknownJobError."""
+    data = reservation.payload
+    if isinstance(data, str):
+        raise MalformedPayloadError("not JSON", data)
+    payload = payload_codec.from_dict(data)
+    return payload, registry.lookup(payload.name)
+
+
+def report_failure(
+    error: BaseException,
+    reservation: Reservation,
+    worker_id: str,
+    job: Job | None,
+    give_up: Callable[[], bool] = lambda: False,
+) -> None:
+    """Hand the failure to ``failure.handle`` (retrying while Redis is away), then signal it."""
+    payload = reservation.failure_payload()
+
+    def handle() -> None:
+        failure.handle(error, payload=payload, queue=reservation.queue, worker_id=worker_id, job=job)
+
+    reconnect.until_done(handle, "recording a failure", give_up)
+    send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
+
+
+def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send a Django signal; a receiver that raises is logged, never fatal to the worker."""
+    for receiver, result in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("Receiver %r of a django_resque signal raised: %r", receiver, result)
+
+
+def timeout_for(reservation: Reservation, default: float | None) -> float | None:
+    """``@job(timeout=...)``, else the worker's ``--timeout``, else RESQUE['JOB_TIMEOUT']."""
+    if registry.is_registered(reservation.name):
+        job_timeout = registry.lookup(reservation.name).timeout
+        if job_timeout is not None:
+            return job_timeout
+    return default if default is not None else conf.get("JOB_TIMEOUT")

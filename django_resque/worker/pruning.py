@@ -1,0 +1,82 @@
+"""Prune dead workers, as Ruby's ``prune_dead_workers``, and recover their jobs.
+
+A worker is dead when its heartbeat is older than PRUNE_INTERVAL, or when it runs on
+this host and its pid is no longer a Resque process. One pruner at a time, fleet wide
+(``pruning_dead_workers_in_progress``, SET NX EX 60, as Ruby).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+from pathlib import Path
+
+from .. import keys
+from ..connection import get_redis, translate_errors
+from ..exceptions import DirtyExitError, PruneDeadWorkerDirtyExitError
+from .recovery import recover
+from .registry import WorkerInfo, all_workers, parse_id, unregister_keys
+
+logger = logging.getLogger(__name__)
+
+LOCK_SECONDS = 60
+# Ruby's test on `ps` output: our titles ("resque-0.1.0: ...") match it too.
+RESQUE_TITLE = re.compile(rb"resque:work|resque:\sStarting|resque-[0-9]")
+
+
+def prune_dead_workers(worker_id: str, queues: list[str]) -> list[str]:
+    """Prune dead workers unless another worker is doing it; the ids pruned."""
+    with translate_errors():
+        if not get_redis().set(keys.pruning_lock(), worker_id, nx=True, ex=LOCK_SECONDS):
+            return []
+    pruned = []
+    for info in all_workers():
+        if info.id != worker_id and _is_dead(info, queues):
+            prune(info.id, _exit_error(info))
+            pruned.append(info.id)
+    return pruned
+
+
+def prune(worker_id: str, error: DirtyExitError | None = None) -> None:
+    """Unregister ``worker_id``, first failing (or requeuing, per DIRTY_EXIT) its job."""
+    left = recover(worker_id, error or DirtyExitError("Job still being processed"), allow_requeue=True)
+    unregister_keys(worker_id)
+    logger.warning("Pruned worker %s%s", worker_id, " holding %s" % left.name if left else "")
+
+
+def is_resque_process(pid: int) -> bool:
+    """Whether ``pid`` runs and (where /proc says) carries a Resque process title."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        return bool(RESQUE_TITLE.search(cmdline.read_bytes()))
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    except OSError:
+        return True
+
+
+def _is_dead(info: WorkerInfo, queues: list[str]) -> bool:
+    if info.is_stale:
+        return True
+    host, pid, worker_queues = parse_id(info.id)
+    if host != socket.gethostname():
+        return False
+    if "*" not in queues and set(worker_queues) != set(queues):
+        return False  # as Ruby: leave same-host workers of other queue sets alone
+    return not is_resque_process(pid)
+
+
+def _exit_error(info: WorkerInfo) -> DirtyExitError:
+    name = (info.job or {}).get("payload", {})
+    name = name.get("class") if isinstance(name, dict) else "<malformed>"
+    return PruneDeadWorkerDirtyExitError("Worker %s did not gracefully exit while processing %s" % (info.id, name))

@@ -1,0 +1,51 @@
+"""Retry Redis bookkeeping with capped exponential backoff while the server is away."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import redis
+
+from ..exceptions import ResqueConnectionError
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+CONNECTION_ERRORS = (ResqueConnectionError, redis.ConnectionError, redis.TimeoutError)
+FIRST_DELAY, MAX_DELAY = 0.1, 5.0
+
+
+class Backoff:
+    """Delays 0.1, 0.2, 0.4 ... capped at 5 s; ``reset()`` after a success."""
+
+    def __init__(self, first: float = FIRST_DELAY, cap: float = MAX_DELAY) -> None:
+        self.first, self.cap, self.delay = first, cap, first
+
+    def next_delay(self) -> float:
+        delay, self.delay = self.delay, min(self.delay * 2, self.cap)
+        return delay
+
+    def reset(self) -> None:
+        self.delay = self.first
+
+
+def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] = lambda: False) -> T | None:
+    """Call ``action`` until Redis answers; None if ``give_up()`` says stop first.
+
+    Used after a job ran: its record stays in Redis meanwhile, so giving up loses
+    nothing (pruning recovers it).
+    """
+    backoff = Backoff()
+    while True:
+        try:
+            return action()
+        except CONNECTION_ERRORS as exc:
+            if give_up():
+                logger.error("Redis unreachable, giving up on %s: %s", what, exc)
+                return None
+            delay = backoff.next_delay()
+            logger.warning("Redis unreachable during %s (%s); retrying in %.1fs", what, exc, delay)
+            time.sleep(delay)

@@ -1,0 +1,46 @@
+"""Recover the job a worker was holding when it died: fail it (or requeue it), never drop it."""
+
+from __future__ import annotations
+
+import logging
+
+from .. import conf, keys, registry, scripts
+from ..connection import translate_errors
+from ..payload import dumps
+from . import reserve
+from .perform import report_failure
+from .registry import finish
+
+logger = logging.getLogger(__name__)
+
+
+def recover(worker_id: str, error: Exception, *, allow_requeue: bool = False) -> reserve.Reservation | None:
+    """Handle the job left in ``worker:<id>``, if any; returns it.
+
+    With ``allow_requeue`` and RESQUE['DIRTY_EXIT'] == "requeue", a well-formed payload
+    goes back to the head of its queue; otherwise it becomes a failure record. Failing
+    runs no job code: only ``failure.handle`` and the ``job_failed`` signal.
+    """
+    left = reserve.current(worker_id)
+    if left is None:
+        return None
+    if allow_requeue and conf.get("DIRTY_EXIT") == "requeue" and _requeue(worker_id, left):
+        logger.warning("Requeued %s on %s, left by worker %s", left.name, left.queue, worker_id)
+        return left
+    job = registry.lookup(left.name) if registry.is_registered(left.name) else None
+    report_failure(error, left, worker_id, job)
+    finish(worker_id, left.record, failed=True)
+    logger.warning("Failed %s from %s, left by worker %s: %s", left.name or "<malformed>", left.queue, worker_id, error)
+    return left
+
+
+def _requeue(worker_id: str, left: reserve.Reservation) -> bool:
+    if not left.name or not left.queue:
+        return False  # malformed: a failure record keeps the raw data instead
+    with translate_errors():
+        moved = scripts.run(
+            scripts.REQUEUE_DEAD_JOB,
+            [keys.worker(worker_id), keys.queue(left.queue), keys.queues()],
+            [left.record, dumps(left.payload), left.queue],
+        )
+    return bool(moved)

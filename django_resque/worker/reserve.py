@@ -1,0 +1,103 @@
+"""Reserve: take the next job in priority order and record who holds it, atomically.
+
+The job moves from ``queue:<q>`` into ``worker:<id>`` (Ruby's "what this worker is
+doing" record) in one Lua script, so a kill -9 at any moment leaves it in Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from .. import keys, scripts
+from ..connection import get_redis, translate_errors
+from ..payload import dumps
+
+RUN_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class Paused:
+    """Returned by ``reserve`` while ``pause-all-workers`` is set."""
+
+
+PAUSED = Paused()
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A reserved job: its queue, the exact record bytes in Redis and its payload."""
+
+    queue: str
+    record: bytes
+    payload: Any  # what the record holds: a dict for a well-formed job, else anything
+
+    @property
+    def name(self) -> str:
+        """The job's ``class``, or "" when the payload is not a job."""
+        name = self.payload.get("class") if isinstance(self.payload, dict) else None
+        return name if isinstance(name, str) else ""
+
+    def failure_payload(self) -> dict[str, Any]:
+        """The payload for a failure record; bad data is kept under ``raw``."""
+        if isinstance(self.payload, dict):
+            return self.payload
+        raw = self.payload if isinstance(self.payload, str) else dumps(self.payload)
+        return {"raw": raw}
+
+
+def reserve(worker_id: str, queues: list[str]) -> Reservation | Paused | None:
+    """The next job (recorded in ``worker:<id>``), PAUSED, or None when all are empty."""
+    run_at = time.strftime(RUN_AT_FORMAT, time.gmtime())
+    with translate_errors():
+        reply = scripts.run(
+            scripts.RESERVE,
+            [keys.worker(worker_id), keys.queues(), keys.pause_all()],
+            [keys.queue_prefix(), run_at, *queues],
+        )
+    if reply is None:
+        return None
+    if isinstance(reply, int):
+        return PAUSED
+    return parse_record(reply[1])
+
+
+def parse_record(record: bytes | str) -> Reservation:
+    """Decode a ``worker:<id>`` record; one that is not JSON becomes a raw payload."""
+    if isinstance(record, str):
+        record = record.encode()
+    text = record.decode("utf-8", "replace")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return Reservation(queue="", record=record, payload=text)
+    if not isinstance(data, dict):
+        return Reservation(queue="", record=record, payload=text)
+    queue = data.get("queue")
+    return Reservation(queue=queue if isinstance(queue, str) else "", record=record, payload=data.get("payload"))
+
+
+def current(worker_id: str) -> Reservation | None:
+    """The job recorded in ``worker:<id>``, if any."""
+    with translate_errors():
+        record = get_redis().get(keys.worker(worker_id))
+    return parse_record(record) if record is not None else None
+
+
+def matching_queues(patterns: list[str], known: list[str]) -> list[str]:
+    """Expand ``*``/``?`` globs against known queue names, as the reserve script does."""
+    names: list[str] = []
+    for pattern in patterns:
+        if "*" in pattern or "?" in pattern:
+            regex = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
+            found = sorted(name for name in known if regex.match(name))
+        else:
+            found = [pattern]
+        names.extend(name for name in found if name not in names)
+    return names
+
+
+def has_globs(patterns: list[str]) -> bool:
+    return any("*" in pattern or "?" in pattern for pattern in patterns)

@@ -1,0 +1,41 @@
+"""Process titles in Ruby Resque's form, so ``ps`` (and Ruby's pruning) read ours alike.
+
+``resque-<version>: Waiting for <queues>``, ``resque-<version>: Processing <q> since
+<epoch> [<class>]``, ``resque-<version>: Forked <pid> at <epoch>``, ``... Paused``.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from importlib import metadata
+
+import setproctitle
+
+
+@cache
+def version() -> str:
+    try:
+        return metadata.version("django-resque")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def set_title(status: str) -> None:
+    setproctitle.setproctitle("resque-%s: %s" % (version(), status))
+
+
+def waiting(queues: list[str]) -> None:
+    set_title("Waiting for %s" % ",".join(queues))
+
+
+def processing(queue: str, name: str) -> None:
+    set_title("Processing %s since %d [%s]" % (queue, int(time.time()), name))
+
+
+def forked(pid: int) -> None:
+    set_title("Forked %d at %d" % (pid, int(time.time())))
+
+
+def paused() -> None:
+    set_title("Paused")

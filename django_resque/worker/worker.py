@@ -1,0 +1,335 @@
+"""The worker process: register, reserve, fork a job process, wait, repeat; unregister.
+
+The loop reads as Resque's: reserve the next job in priority order (looking at the
+first queue again after every job), fork, watch the child (its timeout, our
+signals, the heartbeat), recover its job if it died holding one, done. The parent
+never runs job code; with ``--no-fork`` it does, within a SIGALRM time limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import select
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+
+from django.db import connections
+
+from .. import conf
+from ..exceptions import DirtyExitError, JobTimeoutError, ResqueError
+from ..signals import before_first_fork, before_fork
+from . import child, perform, pruning, reconnect, recovery, registry, reserve, title
+from .fork import JobProcess, describe_exit
+from .inline import InlineLimits
+from .process_signals import SignalFlags
+from .waiting import QueueWaiter
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE = 10.0  # seconds to keep retrying Redis while unregistering
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    queues: list[str]
+    interval: float = 5.0
+    burst: bool = False
+    fork: bool = True
+    jobs_per_fork: int = 1
+    term_timeout: float = 4.0
+    timeout: float | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+class Worker:
+    """One worker process (``host:pid:queues``)."""
+
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        self.queues = list(options.queues)
+        self.id = registry.worker_id(self.queues)
+        self.flags = SignalFlags()
+        self.intent = self.flags.intent
+        self.waiter = QueueWaiter(self.queues, options.interval)
+        self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
+        self.has_forked = False
+        self.exiting: list[int] = []
+        self.check_orphan = False
+        self.next_tick = 0.0
+        self.empty_wakes = reconnect.Backoff(first=0.01, cap=1.0)
+        self.quick_empty_wakes = 0
+        self._stop_heartbeat = threading.Event()
+
+    # The story
+    def work(self) -> None:
+        """Register, then work jobs until a signal says stop (or, with --burst, queues are empty)."""
+        self.flags.install()
+        try:
+            self.startup()
+            while not self.intent.shutdown and self.step():
+                pass
+        finally:
+            self.shutdown()
+            self.flags.close()
+
+    def startup(self) -> None:
+        logger.info("Worker %s starting (%s)", self.id, "fork per job" if self.options.fork else "no fork")
+        reconnect.until_done(self.register, "registering the worker", lambda: self.intent.shutdown)
+        if not self.options.fork:
+            threading.Thread(target=self._heartbeat_thread, name="resque-heartbeat", daemon=True).start()
+
+    def register(self) -> None:
+        pruning.prune_dead_workers(self.id, self.queues)
+        registry.register(self.id)
+        self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
+
+    def step(self) -> bool:
+        """Reserve and work one job, or wait for one; False when a burst is over."""
+        self.flags.drain()
+        self.reap_exiting()
+        try:
+            self.tick()
+            if self.check_orphan:
+                self.resume_orphan()
+            if self.update_pause():
+                self.idle(self.options.interval)
+                return True
+            reservation = reserve.reserve(self.id, self.queues)
+            if reservation is None and self.options.burst:
+                return False
+            if isinstance(reservation, reserve.Reservation):
+                self.quick_empty_wakes = 0
+                self.empty_wakes.reset()
+                self.process(reservation)
+            elif reservation is reserve.PAUSED:
+                self.idle(self.options.interval)
+            else:
+                self.wait_for_jobs()
+            self.backoff.reset()
+        except reconnect.CONNECTION_ERRORS as exc:
+            self.on_connection_lost(exc)
+        return True
+
+    def wait_for_jobs(self) -> None:
+        title.waiting(self.queues)
+        if self.quick_empty_wakes:
+            # The last wake-up found no job: another worker won the race, or the server's
+            # BLMOVE does not block (fakeredis). Back off so losing again never spins.
+            self.idle(self.empty_wakes.next_delay())
+        started = time.monotonic()
+        replied = self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
+        if replied and time.monotonic() - started < self.waiter.block_seconds / 2:
+            self.quick_empty_wakes += 1
+        else:
+            self.quick_empty_wakes = 0
+            self.empty_wakes.reset()
+
+    def process(self, reservation: reserve.Reservation) -> None:
+        if self.options.fork:
+            self.fork_and_watch(reservation)
+        else:
+            self.perform_inline(reservation)
+
+    def shutdown(self) -> None:
+        self._stop_heartbeat.set()
+        self.reap_exiting(block=True)
+        self.waiter.close()
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        done = reconnect.until_done(
+            self.unregister, "unregistering", lambda: time.monotonic() > deadline or self.intent.forced >= 2
+        )
+        logger.info("Worker %s stopped%s", self.id, "" if done else " (Redis unreachable: pruning will clean up)")
+
+    def unregister(self) -> bool:
+        recovery.recover(self.id, DirtyExitError("Job still being processed"))
+        registry.unregister_keys(self.id)
+        return True
+
+    # Fork mode
+    def fork_and_watch(self, reservation: reserve.Reservation) -> None:
+        if not self.has_forked:
+            perform.send(before_first_fork, None, worker_id=self.id)
+            self.has_forked = True
+        perform.send(before_fork, None, worker_id=self.id, reservation=reservation)
+        connections.close_all()  # the parent holds no DB connection across a fork
+        timeout = perform.timeout_for(reservation, self.options.timeout)
+        target = functools.partial(
+            child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
+        )
+        process = JobProcess.spawn(target)
+        title.forked(process.pid)
+        watch = ChildWatch(self, process, reservation, timeout)
+        try:
+            watch.run()
+        finally:
+            process.close()
+        if process.status is None:
+            self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
+        elif watch.in_flight or process.status != 0:
+            self.recover_from_child(watch)
+
+    def reap_exiting(self, block: bool = False) -> None:
+        """Reap children that finished their job and were left to exit on their own."""
+        for pid in list(self.exiting):
+            try:
+                done, _status = os.waitpid(pid, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                self.exiting.remove(pid)
+
+    def recover_from_child(self, watch: ChildWatch) -> None:
+        error = watch.exit_error()
+        reconnect.until_done(
+            lambda: recovery.recover(self.id, error), "recovering a job", lambda: self.intent.forced >= 2
+        )
+
+    # No-fork mode
+    def perform_inline(self, reservation: reserve.Reservation) -> None:
+        timeout = perform.timeout_for(reservation, self.options.timeout)
+        limits = InlineLimits(timeout, reservation.name)
+        self.flags.on_kill_request = functools.partial(self._terminate_inline, limits)
+        title.processing(reservation.queue, reservation.name)
+        try:
+            perform.work(reservation, self.id, lambda: self.intent.forced >= 2, limits)
+        finally:
+            self.flags.on_kill_request = None
+        self.intent.take_kill_request()
+
+    def _terminate_inline(self, limits: InlineLimits, signal_name: str) -> None:
+        grace = 0.0 if self.intent.forced >= 2 or signal_name == "SIGUSR1" else self.options.term_timeout
+        limits.terminate_after(grace, signal_name)
+
+    def _heartbeat_thread(self) -> None:
+        interval = conf.get("HEARTBEAT_INTERVAL")
+        while not self._stop_heartbeat.wait(interval):
+            try:
+                registry.heartbeat(self.id)
+            except reconnect.CONNECTION_ERRORS as exc:
+                logger.warning("Heartbeat of %s failed: %s", self.id, exc)
+
+    # Housekeeping
+    def tick(self) -> None:
+        """Heartbeat and prune, every HEARTBEAT_INTERVAL."""
+        if time.monotonic() < self.next_tick:
+            return
+        self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
+        if self.options.fork:
+            registry.heartbeat(self.id)
+        pruning.prune_dead_workers(self.id, self.queues)
+
+    def safe_tick(self) -> None:
+        """``tick`` while a child runs: Redis being away must not stop the watch."""
+        try:
+            self.tick()
+        except reconnect.CONNECTION_ERRORS as exc:
+            logger.warning("Heartbeat of %s failed: %s", self.id, exc)
+
+    def update_pause(self) -> bool:
+        if self.intent.pause_changed:
+            registry.set_paused(self.id, self.intent.paused)
+            self.intent.pause_changed = False
+            logger.info("Worker %s %s", self.id, "paused" if self.intent.paused else "resumed")
+            if self.intent.paused:
+                title.paused()
+        return self.intent.paused
+
+    def resume_orphan(self) -> None:
+        """After a lost reply, a reserve may have recorded a job we never saw: work it."""
+        orphan = reserve.current(self.id)
+        self.check_orphan = False
+        if orphan is not None:
+            logger.warning("Found %s in our own record after a lost connection; working it", orphan.name)
+            self.process(orphan)
+
+    def on_connection_lost(self, exc: Exception) -> None:
+        delay = self.backoff.next_delay()
+        logger.warning("Redis unreachable (%s); retrying in %.1fs", exc, delay)
+        self.check_orphan = True
+        self.waiter.close()
+        self.idle(delay)
+
+    def wait_timeout(self) -> float:
+        return max(0.0, min(self.options.interval, self.next_tick - time.monotonic()))
+
+    def idle(self, seconds: float) -> None:
+        """Sleep, waking at once on a signal."""
+        select.select([self.flags.wake_fd], [], [], seconds)
+
+
+class ChildWatch:
+    """The parent watching one job process: messages, timeout, kill requests, heartbeat."""
+
+    def __init__(self, worker: Worker, process: JobProcess, reservation: reserve.Reservation, timeout: float | None):
+        self.worker, self.process = worker, process
+        self.name = reservation.name
+        self.in_flight = True
+        self.deadline = time.monotonic() + timeout if timeout else None
+        self.timeout = timeout
+        self.kill_deadline: float | None = None
+        self.killed_by: str | None = None
+        self.timed_out = False
+        # With one job per fork, once the child reported its job done it takes no other:
+        # the parent moves on while the kernel tears the child down.
+        self.leave_when_done = worker.options.jobs_per_fork == 1
+
+    def run(self) -> None:
+        flags = self.worker.flags
+        while self.process.reap() is None:
+            if self.leave_when_done and not self.in_flight:
+                return
+            select.select([*self.process.fds(), flags.wake_fd], [], [], self.wait_time())
+            flags.drain()
+            self.read_messages()
+            self.act_on_signals()
+            self.enforce_deadlines()
+            self.worker.safe_tick()
+        self.read_messages()
+
+    def wait_time(self) -> float:
+        now = time.monotonic()
+        limits = [self.worker.next_tick, *(t for t in (self.deadline, self.kill_deadline) if t is not None)]
+        cap = 1.0 if self.process.pidfd is None else 60.0  # without pidfd, poll for the exit
+        return max(0.0, min(cap, *(t - now for t in limits)))
+
+    def read_messages(self) -> None:
+        for message in self.process.messages():
+            if message.kind == "d":
+                self.in_flight, self.deadline = False, None
+            elif message.kind == "s":
+                self.in_flight, self.timeout = True, message.timeout
+                self.deadline = time.monotonic() + message.timeout if message.timeout else None
+
+    def act_on_signals(self) -> None:
+        intent = self.worker.intent
+        if intent.shutdown or intent.paused:
+            self.process.ask_to_stop()
+        reason = intent.take_kill_request()
+        if reason:
+            self.killed_by = reason
+            self.process.kill(signal.SIGKILL if intent.forced >= 2 else signal.SIGTERM)
+            self.kill_deadline = time.monotonic() + self.worker.options.term_timeout
+
+    def enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        if self.deadline is not None and now >= self.deadline:
+            logger.warning("Job %s ran past its %ss timeout; killing pid %d", self.name, self.timeout, self.process.pid)
+            self.timed_out, self.deadline = True, None
+            self.process.kill(signal.SIGKILL)
+        if self.kill_deadline is not None and now >= self.kill_deadline:
+            self.process.kill(signal.SIGKILL)
+            self.kill_deadline = None
+
+    def exit_error(self) -> ResqueError:
+        """The failure to record for a job its process did not finish."""
+        how = describe_exit(self.process.status or 0)
+        pid = self.process.pid
+        if self.timed_out:
+            return JobTimeoutError("Job exceeded its timeout of %ss; its process %d was %s" % (self.timeout, pid, how))
+        if self.killed_by:
+            return DirtyExitError("Job process %d %s: the worker received %s" % (pid, how, self.killed_by))
+        return DirtyExitError("Child process %d %s before finishing its job" % (pid, how))

@@ -1,0 +1,106 @@
+"""Real worker processes (``manage.py resque_work``) against the test run's Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from django_resque.testing import environment_with
+from tests.support.jobs import DONE_KEY
+
+ROOT = Path(__file__).resolve().parents[3]
+DEADLINE = 30.0
+
+
+def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class WorkerProcess:
+    """A ``resque_work`` subprocess whose output goes to a file shown on failure."""
+
+    def __init__(self, args: list[str], redis_url: str, log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "resque_work", *args],
+            cwd=ROOT,
+            env=environment_with(redis_url, DJANGO_SETTINGS_MODULE="tests.settings", PYTHONUNBUFFERED="1"),
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: teardown kills its job children too
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def signal(self, signum: int) -> None:
+        self.process.send_signal(signum)
+
+    def wait(self, timeout: float = DEADLINE) -> int:
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"worker did not exit within {timeout}s; log:\n{self.output()}") from None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+@pytest.fixture
+def start_worker(redis_url, tmp_path):
+    """start_worker("--queues", "test", ..., url=None) -> WorkerProcess; all killed at teardown."""
+    started: list[WorkerProcess] = []
+
+    def start(*args: str, url: str | None = None) -> WorkerProcess:
+        worker = WorkerProcess(list(args), url or redis_url, tmp_path / f"worker-{len(started)}.log")
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def done(client) -> list[object]:
+    """What the test jobs recorded, oldest first."""
+    return [json.loads(item) for item in client.lrange(DONE_KEY, 0, -1)]
+
+
+def failures(client) -> list[dict]:
+    return [json.loads(item) for item in client.lrange("resque:failed", 0, -1)]
+
+
+def child_pid(client, tag: str) -> int:
+    """The pid of the process that started sleepy(..., tag)."""
+    notes = wait_until(lambda: [n for n in done(client) if isinstance(n, dict) and n.get("started") == tag])
+    return int(notes[0]["pid"])
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -1,0 +1,91 @@
+"""No job lost: kill -9 of the child, of the parent, of both; Redis restarting."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+import pytest
+import redis
+
+from django_resque.testing import RedisServer
+from tests.support import jobs
+
+from .conftest import child_pid, done, failures, pid_alive, wait_until
+
+
+def test_kill_9_of_the_child_becomes_a_failure(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    jobs.sleepy.delay(60, "k9")
+    os.kill(child_pid(real_redis, "k9"), signal.SIGKILL)
+    wait_until(lambda: failures(real_redis), what="dirty exit failure")
+    [failure] = failures(real_redis)
+    assert failure["exception"] == "DirtyExitError" and "SIGKILL" in failure["error"]
+    assert failure["worker"] == f"{socket.gethostname()}:{worker.pid}:test"
+    assert worker.process.poll() is None
+
+
+def test_kill_9_of_parent_and_child_is_recovered_by_the_next_worker(real_redis, start_worker):
+    first = start_worker("--queues", "test")
+    jobs.sleepy.delay(60, "both")
+    pid = child_pid(real_redis, "both")
+    dead_id = f"{socket.gethostname()}:{first.pid}:test"
+    first.signal(signal.SIGKILL)
+    os.kill(pid, signal.SIGKILL)
+    first.wait()
+    assert real_redis.get(f"resque:worker:{dead_id}") is not None  # the job waits in Redis
+    real_redis.delete("resque:pruning_dead_workers_in_progress")  # as if a minute had passed (Ruby's lock)
+    second = start_worker("--queues", "test")
+    wait_until(lambda: failures(real_redis), what="pruned job")
+    [failure] = failures(real_redis)
+    assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
+    assert failure["error"] == f"Worker {dead_id} did not gracefully exit while processing tests.support.jobs.sleepy"
+    assert not real_redis.sismember("resque:workers", dead_id)
+    assert second.process.poll() is None
+
+
+def test_dirty_exit_requeue_option_puts_the_job_back(real_redis, start_worker, settings, tmp_path):
+    real_redis.sadd("resque:workers", f"{socket.gethostname()}:999999:test")
+    real_redis.set(
+        f"resque:worker:{socket.gethostname()}:999999:test",
+        '{"queue":"test","run_at":"2026-11-22T13:09:08Z","payload":{"class":"tests.support.jobs.remember","args":["again"]}}',
+    )
+    settings.RESQUE = {**settings.RESQUE, "DIRTY_EXIT": "requeue"}
+    from django_resque.worker import pruning
+
+    pruning.prune_dead_workers("tester:1:test", ["test"])
+    assert real_redis.lrange("resque:queue:test", 0, -1) == [
+        b'{"class":"tests.support.jobs.remember","args":["again"]}'
+    ]
+    assert failures(real_redis) == []
+    worker = start_worker("--queues", "test", "--burst")
+    assert worker.wait() == 0
+    assert done(real_redis)[0]["value"] == "again"
+
+
+@pytest.fixture
+def restartable_redis():
+    try:
+        server = RedisServer(appendonly=True).start()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.cleanup()
+
+
+def test_redis_restart_while_working_loses_nothing(restartable_redis, start_worker):
+    client = redis.Redis.from_url(restartable_redis.url)
+    worker = start_worker("--queues", "test", url=restartable_redis.url)
+    wid = f"{socket.gethostname()}:{worker.pid}:test"
+    wait_until(lambda: client.sismember("resque:workers", wid), what="registration")
+    client.sadd("resque:queues", "test")
+    client.rpush("resque:queue:test", b'{"class":"tests.support.jobs.nap","args":[3]}')
+    wait_until(lambda: client.get(f"resque:worker:{wid}"), what="job reserved")
+    restartable_redis.restart()
+    wait_until(lambda: client.get("resque:stat:processed") == b"1", what="job finished after restart")
+    assert client.llen("resque:failed") == 0, (client.lrange("resque:failed", 0, -1), worker.output())
+    client.rpush("resque:queue:test", b'{"class":"tests.support.jobs.remember","args":["after restart"]}')
+    wait_until(lambda: client.get("resque:stat:processed") == b"2", what="worker still working")
+    assert pid_alive(worker.pid)
+    client.close()

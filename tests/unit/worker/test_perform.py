@@ -1,0 +1,77 @@
+"""Working one reserved job in-process: success, failure, unknown, malformed, signals."""
+
+from __future__ import annotations
+
+import json
+
+from django_resque import keys, signals
+from django_resque.exceptions import JobTimeoutError
+from django_resque.worker import perform, reserve
+from django_resque.worker.inline import InlineLimits
+from tests.support.jobs import DONE_KEY
+
+
+def _reserve(client, raw: bytes) -> reserve.Reservation:
+    client.rpush(keys.queue("test"), raw)
+    return reserve.reserve("w:1:test", ["test"])
+
+
+def _failed(client) -> list[dict]:
+    return [json.loads(raw) for raw in client.lrange(keys.failed(), 0, -1)]
+
+
+def test_success_finishes_the_record_and_counts(fake_redis):
+    seen = []
+    signals.job_finished.connect(lambda **kw: seen.append(kw["queue"]), weak=False, dispatch_uid="t1")
+    try:
+        got = _reserve(fake_redis, b'{"class":"tests.support.jobs.add","args":[1,2]}')
+        assert perform.work(got, "w:1:test") is False
+    finally:
+        signals.job_finished.disconnect(dispatch_uid="t1")
+    assert json.loads(fake_redis.lpop(DONE_KEY)) == {"sum": 3}
+    assert fake_redis.get(keys.worker("w:1:test")) is None
+    assert fake_redis.get(keys.stat("processed", "w:1:test")) == b"1"
+    assert seen == ["test"]
+
+
+def test_exception_becomes_a_failure_record(fake_redis):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.explode","args":["x"]}')
+    assert perform.work(got, "w:1:test") is True
+    [failure] = _failed(fake_redis)
+    assert (failure["exception"], failure["error"], failure["worker"]) == ("Boom", "x", "w:1:test")
+    assert fake_redis.get(keys.stat("failed")) == b"1"
+
+
+def test_unknown_name_is_never_resolved(fake_redis):
+    got = _reserve(fake_redis, b'{"class":"os.system","args":["true"]}')
+    assert perform.work(got, "w:1:test") is True
+    assert _failed(fake_redis)[0]["exception"] == "UnknownJobError"
+
+
+def test_malformed_payload_keeps_the_raw_data(fake_redis):
+    got = _reserve(fake_redis, b'{"args":[]}')
+    perform.work(got, "w:1:test")
+    failure = _failed(fake_redis)[0]
+    assert failure["exception"] == "MalformedPayloadError" and failure["payload"] == {"args": []}
+
+
+def test_sys_exit_in_a_job_is_a_failure(fake_redis, monkeypatch):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.add","args":[1,2]}')
+    monkeypatch.setattr("tests.support.jobs.add.perform", lambda *a, **k: exit(3))
+    assert perform.work(got, "w:1:test") is True
+    assert _failed(fake_redis)[0]["exception"] == "SystemExit"
+
+
+def test_inline_limits_interrupt_a_long_job(fake_redis):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.sleepy","args":[30]}')
+    assert perform.work(got, "w:1:test", limits=InlineLimits(0.2, got.name)) is True
+    assert _failed(fake_redis)[0]["exception"] == JobTimeoutError.__name__
+
+
+def test_timeout_precedence(settings):
+    settings.RESQUE = {**settings.RESQUE, "JOB_TIMEOUT": 9}
+    own = reserve.Reservation("test", b"", {"class": "tests.support.jobs.overrun", "args": []})
+    other = reserve.Reservation("test", b"", {"class": "tests.support.jobs.add", "args": []})
+    assert perform.timeout_for(own, 5) == 1
+    assert perform.timeout_for(other, 5) == 5
+    assert perform.timeout_for(other, None) == 9

@@ -1,0 +1,63 @@
+"""Pruning dead workers and recovering their jobs, on fakeredis."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+
+from django_resque import keys
+from django_resque.worker import pruning, registry
+
+RECORD = '{"queue":"q","run_at":"2026-11-22T13:09:08Z","payload":{"class":"tests.support.jobs.remember","args":[1]}}'
+
+
+def _failed(client) -> list[dict]:
+    return [json.loads(raw) for raw in client.lrange(keys.failed(), 0, -1)]
+
+
+def test_stale_heartbeat_is_pruned_and_its_job_failed(fake_redis):
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
+    fake_redis.set(keys.worker("far:1:q"), RECORD)
+    assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
+    [failure] = _failed(fake_redis)
+    assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
+    assert failure["error"] == "Worker far:1:q did not gracefully exit while processing tests.support.jobs.remember"
+    assert failure["worker"] == "far:1:q" and failure["queue"] == "q"
+    assert not fake_redis.sismember(keys.workers(), "far:1:q")
+    assert fake_redis.get(keys.stat("failed")) == b"1"
+
+
+def test_same_host_worker_whose_process_is_gone_is_pruned(fake_redis):
+    host = socket.gethostname()
+    registry.register(f"{host}:999999:q")
+    registry.register(f"{host}:999998:other")  # other queue set: left alone, as Ruby
+    assert pruning.prune_dead_workers(f"{host}:{os.getpid()}:q", ["q"]) == [f"{host}:999999:q"]
+
+
+def test_one_pruner_at_a_time(fake_redis):
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
+    fake_redis.set(keys.pruning_lock(), "someone")
+    assert pruning.prune_dead_workers("me:2:q", ["q"]) == []
+
+
+def test_prune_can_requeue_instead(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DIRTY_EXIT": "requeue"}
+    fake_redis.set(keys.worker("w:1:q"), RECORD)
+    pruning.prune("w:1:q")
+    assert fake_redis.lrange(keys.queue("q"), 0, -1) == [b'{"class":"tests.support.jobs.remember","args":[1]}']
+    assert _failed(fake_redis) == []
+
+
+def test_a_malformed_job_is_failed_even_with_requeue(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DIRTY_EXIT": "requeue"}
+    fake_redis.set(keys.worker("w:1:q"), '{"queue":"q","run_at":"x","payload":"not json"}')
+    pruning.prune("w:1:q")
+    assert _failed(fake_redis)[0]["payload"] == {"raw": "not json"}
+
+
+def test_our_process_title_counts_as_a_resque_process():
+    assert pruning.RESQUE_TITLE.search(b"resque-0.1.0: Waiting for q")
+    assert not pruning.is_resque_process(999999999)

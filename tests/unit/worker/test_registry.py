@@ -1,0 +1,53 @@
+"""Worker registry writes and the read API on fakeredis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django_resque import keys
+from django_resque.worker import registry
+
+
+def test_worker_id_is_rubys():
+    assert registry.worker_id(["high", "*"], pid=12, host="vm") == "vm:12:high,*"
+    assert registry.parse_id("vm:12:high,low") == ("vm", 12, ("high", "low"))
+
+
+def test_register_and_unregister(fake_redis):
+    registry.register("vm:1:q")
+    assert fake_redis.smembers(keys.workers()) == {b"vm:1:q"}
+    started = fake_redis.get(keys.worker_started("vm:1:q")).decode()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", started)
+    assert dt.datetime.fromisoformat(fake_redis.hget(keys.heartbeats(), "vm:1:q").decode())
+    fake_redis.set(keys.stat("processed", "vm:1:q"), 3)
+    registry.unregister_keys("vm:1:q")
+    assert fake_redis.keys("*") == []
+
+
+def test_heartbeat_re_registers_a_forgotten_worker(fake_redis):
+    registry.heartbeat("vm:1:q")
+    assert fake_redis.sismember(keys.workers(), "vm:1:q")
+    assert fake_redis.exists(keys.worker_started("vm:1:q"))
+
+
+def test_finish_counts_processed_and_failed(fake_redis):
+    fake_redis.set(keys.worker("w"), b"rec")
+    assert registry.finish("w", b"rec", failed=True)
+    assert fake_redis.get(keys.stat("processed")) == b"1"
+    assert fake_redis.get(keys.stat("failed", "w")) == b"1"
+    assert not registry.finish("w", b"rec", failed=False)
+    assert fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_all_workers_and_find(fake_redis):
+    registry.register("vm:1:q")
+    registry.register("vm:2:a,b")
+    fake_redis.set(keys.worker("vm:1:q"), '{"queue":"q","run_at":"x","payload":{"class":"A","args":[]}}')
+    fake_redis.hset(keys.heartbeats(), "vm:2:a,b", "2000-01-01T00:00:00+00:00")
+    registry.set_paused("vm:2:a,b", True)
+    first, second = registry.all_workers()
+    assert (first.id, first.state, first.job["payload"]["class"], first.is_stale) == ("vm:1:q", "working", "A", False)
+    assert (second.pid, second.queues, second.state, second.is_stale) == (2, ("a", "b"), "paused", True)
+    assert registry.find("vm:3:q") is None
+    assert registry.find("vm:1:q") == first

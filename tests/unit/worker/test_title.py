@@ -1,0 +1,11 @@
+import setproctitle
+
+from django_resque.worker import title
+
+
+def test_titles_match_ruby_resques_form():
+    title.waiting(["a", "b"])
+    assert setproctitle.getproctitle().startswith("resque-")
+    assert setproctitle.getproctitle().endswith(": Waiting for a,b")
+    title.processing("q", "Job")
+    assert " Processing q since " in setproctitle.getproctitle()
