@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
-from .admin_views import failures, overview, queues, scheduled
+from .admin_views import failures, overview, queues, scheduled, workers
 from .admin_views.permissions import can_view
 
 Page = tuple[str, Callable[..., HttpResponse], str]
@@ -106,3 +106,9 @@ class FailedJobAdmin(ResquePageAdmin):
             ("all/", failures.all_matching, "all"),
             ("clear/", failures.clear, "clear"),
         ]
+
+
+@admin.register(models.Worker)
+class WorkerAdmin(ResquePageAdmin):
+    def pages(self) -> list[Page]:
+        return [("", workers.worker_list, "changelist"), ("prune/", workers.prune, "prune")]

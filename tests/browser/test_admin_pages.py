@@ -11,7 +11,9 @@ from django_resque import queue as queues
 from django_resque.failure import api as failure_api
 from django_resque.failure import from_exception, save
 from django_resque.payload import build
+from django_resque.payload import dumps as payload_dumps
 from django_resque.scheduler import delayed
+from django_resque.worker import registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -135,3 +137,26 @@ def test_failed_jobs_retry_one_and_see_it_marked(admin_page, real_redis, screens
     page.click("input[value=Filter]")
     page.wait_for_selector("text=1 item")
     assert "build_report" in page.inner_text("#result_list")
+
+
+def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
+    busy, idle, gone = "web-1:4242:mail,reports", "web-2:5151:*", "web-3:777:payments"
+    for worker_id in (busy, idle, gone):
+        registry.register(worker_id)
+    real_redis.set(
+        keys.worker(busy),
+        payload_dumps(
+            {"queue": "mail", "run_at": "2026-11-22T13:09:08Z", "payload": {"class": "send_mail", "args": [XSS]}}
+        ),
+    )
+    real_redis.hset(keys.heartbeats(), gone, "2026-01-01T00:00:00+00:00")
+    page = admin_page
+    page.click("#content-main a:has-text('Workers')")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    assert "(stale)" in page.inner_text("#result_list tr:has-text('web-3')")
+    screenshot(page, "workers")
+    page.click("#result_list tr:has-text('web-3') button:has-text('Prune')")
+    page.wait_for_selector("text=Pruned 1 stale worker(s): web-3:777:payments.")
+    assert [info.id for info in registry.all_workers()] == [busy, idle]
+    assert page.dialogs == []

@@ -6,7 +6,7 @@ from django_resque import models
 
 
 def test_every_menu_entry_with_pages_is_registered():
-    for model in (models.Overview, models.Queue, models.FailedJob, models.DelayedJob, models.Schedule):
+    for model in (models.Overview, models.Queue, models.Worker, models.FailedJob, models.DelayedJob, models.Schedule):
         assert admin.site.is_registered(model)
 
 

@@ -6,14 +6,17 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from django_resque import keys
 from django_resque import queue as queues
 from django_resque.failure import api as failure_api
 from django_resque.failure import from_exception, save
 from django_resque.payload import build
 from django_resque.scheduler import delayed
+from django_resque.worker import registry
 
 RAW_B64 = base64.b64encode(b'{"class":"X","args":[1]}').decode()
 STAMP = 4_000_000_000
+STALE_WORKER = "gone:99:q"
 ITEM = {"timestamp": str(STAMP), "item": base64.b64encode(b'{"class":"X","args":[2],"queue":"later"}').decode()}
 
 READ_PAGES = [
@@ -27,6 +30,7 @@ READ_PAGES = [
     ("schedule_changelist", []),
     ("failedjob_changelist", []),
     ("failedjob_detail", [0]),
+    ("worker_changelist", []),
 ]
 CONFIRM_PAGES = [("queue_clear", ["q"]), ("failedjob_clear", [])]
 
@@ -51,6 +55,7 @@ ACTIONS = [
     ),
     ("failedjob_all", [], {"action": "retry"}, lambda: queues.size("broken") == 1),
     ("failedjob_clear", [], {}, lambda: failure_api.count() == 0),
+    ("worker_prune", [], {"worker": STALE_WORKER}, lambda: registry.find(STALE_WORKER) is None),
 ]
 ACTION_IDS = [action[0] for action in ACTIONS]
 
@@ -69,6 +74,8 @@ def url(name, args):
 
 @pytest.fixture(autouse=True)
 def state(fake_redis, settings):
+    registry.register(STALE_WORKER)
+    fake_redis.hset(keys.heartbeats(), STALE_WORKER, "2020-01-01T00:00:00+00:00")
     queues.push("q", build("X", [1]))
     delayed.schedule(STAMP, "later", build("X", [2]))
     save(from_exception(KeyError("boom"), {"class": "X", "args": [3]}, "h:1:broken", "broken"))
@@ -85,6 +92,7 @@ def nothing_changed():
         and queues.size("ticks") == 0
         and queues.size("broken") == 0
         and failure_api.count() == 1
+        and registry.find(STALE_WORKER) is not None
     )
 
 
