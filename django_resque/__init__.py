@@ -6,6 +6,7 @@ from typing import Any
 
 from . import payload as _payload
 from . import queue as _queues
+from . import registry as _registry
 from . import stats as _stats
 from .job import Job, enqueue_many, job
 from .payload import Payload
@@ -34,7 +35,13 @@ def enqueue(job: Job, *args: Any, **kwargs: Any) -> None:
 
 
 def enqueue_to(queue: str, job: Job | str, *args: Any, **kwargs: Any) -> None:
-    """Enqueue on ``queue``; ``job`` may be a name served by another (e.g. Ruby) fleet."""
+    """Enqueue on ``queue``; ``job`` may be a name, even one served by another (e.g. Ruby) fleet.
+
+    A registered name behaves as its job (ALWAYS_EAGER included); any other name is
+    pushed as it is, since only the fleet that knows it can run it.
+    """
+    if isinstance(job, str) and _registry.is_registered(job):
+        job = _registry.lookup(job)
     if isinstance(job, Job):
         job.enqueue_to(queue, *args, **kwargs)
     else:

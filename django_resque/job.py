@@ -16,6 +16,7 @@ class Archive:                     # Resque style: ``queue`` and ``perform``
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, overload
@@ -32,6 +33,7 @@ from .scheduler import delayed
 from .signals import job_enqueued
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class Job:
@@ -136,8 +138,15 @@ class Job:
                 return False
         else:
             queue_api.push(queue, payload)
-        job_enqueued.send(sender=self, queue=queue, payload=payload)
+        _announce_enqueued(self, queue, payload)
         return True
+
+
+def _announce_enqueued(job: Job, queue: str, payload: Payload) -> None:
+    """Send ``job_enqueued``; the job is already in Redis, so a failing receiver is logged, not raised."""
+    for receiver, result in job_enqueued.send_robust(sender=job, queue=queue, payload=payload):
+        if isinstance(result, Exception):
+            logger.error("job_enqueued receiver %r failed for %s", receiver, job.name, exc_info=result)
 
 
 def run_eagerly(payload: Payload) -> Any:

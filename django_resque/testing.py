@@ -87,7 +87,11 @@ class RedisServer:
             *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:
@@ -146,19 +150,25 @@ class RedisClusterServers:
         return "redis+cluster://" + ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
 
     def start(self) -> RedisClusterServers:
-        for node in self.nodes:
-            node.start()
+        """Start and join the nodes; on any failure stop the ones already running."""
+        try:
+            for node in self.nodes:
+                node.start()
+            self._create_cluster()
+            self._wait_until_ok()
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def _create_cluster(self) -> None:
         cli = shutil.which("redis-cli") or str(Path(self.nodes[0].executable).with_name("redis-cli"))
         addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
-        subprocess.run(
-            [cli, "--cluster", "create", *addresses, "--cluster-yes"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=60,
+        result = subprocess.run(
+            [cli, "--cluster", "create", *addresses, "--cluster-yes"], capture_output=True, text=True, timeout=60
         )
-        self._wait_until_ok()
-        return self
+        if result.returncode != 0:
+            raise RuntimeError(f"redis-cli --cluster create failed: {result.stdout[-500:]}{result.stderr[-500:]}")
 
     def cleanup(self) -> None:
         for node in self.nodes:

@@ -158,3 +158,26 @@ def test_enqueue_at_a_past_time_enqueues_now(fake_redis):
     support.remember.enqueue_at(dt.datetime(2000, 1, 1, tzinfo=dt.UTC), 1)
     assert fake_redis.llen(keys.queue("test")) == 1
     assert fake_redis.zcard(keys.delayed_schedule()) == 0
+
+
+def test_a_failing_job_enqueued_receiver_is_logged_not_raised(fake_redis, caplog):
+    from django_resque.signals import job_enqueued
+
+    def broken(**kwargs):
+        raise RuntimeError("receiver bug")
+
+    job_enqueued.connect(broken)
+    try:
+        assert support.remember.delay(1) is True
+    finally:
+        job_enqueued.disconnect(broken)
+    assert fake_redis.llen(keys.queue("test")) == 1
+    assert "job_enqueued receiver" in caplog.text and "receiver bug" in caplog.text
+
+
+def test_enqueue_to_by_registered_name_honours_always_eager(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
+    django_resque.enqueue_to("anywhere", "tests.support.jobs.add", 2, 3)
+    assert json.loads(fake_redis.lpop(support.DONE_KEY)) == {"sum": 5}
+    django_resque.enqueue_to("ruby_q", "Archive", 7)  # unknown here: pushed for the fleet that knows it
+    assert fake_redis.llen(keys.queue("ruby_q")) == 1
