@@ -1,0 +1,51 @@
+"""The parent's watch over one job process: what it learns from the messages and the exit."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from django_resque.exceptions import DirtyExitError, JobTimeoutError
+from django_resque.worker.fork import JobProcess
+from django_resque.worker.reserve import parse_record
+from django_resque.worker.watch import ChildWatch
+from django_resque.worker.worker import Worker, WorkerOptions
+
+RECORD = b'{"queue":"test","run_at":"x","payload":{"class":"tests.support.jobs.noop","args":[]}}'
+
+
+def _watch(target, handed: bool = False, **options) -> ChildWatch:
+    worker = Worker(WorkerOptions(queues=["test"], **options))
+    worker.flags.install()
+    process = JobProcess.spawn(target)
+    watch = ChildWatch(worker, process, parse_record(RECORD), None)
+    watch.received = not handed  # as the worker marks a pre-forked process it handed the job
+    try:
+        watch.run()
+    finally:
+        process.close()
+        worker.flags.close()
+    return watch
+
+
+def _received_then_done(channel):
+    channel.received()
+    channel.done()
+    os._exit(0)
+
+
+def test_a_job_reported_done_is_not_in_flight_and_was_received():
+    watch = _watch(_received_then_done, handed=True, jobs_per_fork=2)
+    assert watch.received and not watch.in_flight and watch.process.status == 0
+
+
+def test_a_pre_forked_process_dying_silently_never_received_its_job():
+    watch = _watch(lambda channel: os.kill(os.getpid(), signal.SIGKILL), handed=True)
+    assert watch.in_flight and not watch.received
+    assert isinstance(watch.exit_error(), DirtyExitError) and "SIGKILL" in str(watch.exit_error())
+
+
+def test_a_timed_out_job_says_so():
+    watch = _watch(lambda channel: os._exit(0))
+    watch.timed_out, watch.timeout = True, 2
+    assert isinstance(watch.exit_error(), JobTimeoutError)
