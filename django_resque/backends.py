@@ -22,7 +22,6 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from django.utils.crypto import get_random_string
 
 from . import conf, registry
 from . import queue as queue_api
@@ -91,20 +90,7 @@ class ResqueBackend(BaseTaskBackend):
         self.validate_task(task)
         # TaskResult normalizes the arguments (TypeError "Unsupported type" otherwise);
         # build_payload then refuses what is not plain JSON (NaN, non-string keys).
-        result = TaskResult(
-            task=task,
-            id=get_random_string(32),
-            status=TaskResultStatus.READY,
-            enqueued_at=None,
-            started_at=None,
-            finished_at=None,
-            last_attempted_at=None,
-            args=args,
-            kwargs=kwargs,
-            backend=self.alias,
-            errors=[],
-            worker_ids=[],
-        )
+        result = runner.new_result(task, self.alias, args, kwargs, status=TaskResultStatus.READY)
         payload = runner.build_payload(result)
         object.__setattr__(result, "enqueued_at", timezone.now())
         if conf.get("ALWAYS_EAGER"):

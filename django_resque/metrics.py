@@ -43,12 +43,17 @@ class ResqueCollector:
         yield from _duration_histograms()
 
 
-def render() -> bytes:
-    """The metrics in Prometheus text exposition format."""
+def build_registry() -> CollectorRegistry:
+    """A registry holding only our collector (not the process metrics of whoever serves it)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ResqueCollector())
+    return registry
+
+
+def render() -> bytes:
+    """The metrics in Prometheus text exposition format."""
     with translate_errors():
-        return generate_latest(registry)
+        return generate_latest(build_registry())
 
 
 def record_duration(job_name: str, seconds: float) -> None:

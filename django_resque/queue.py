@@ -79,6 +79,17 @@ def peek(queue: str, start: int = 0, count: int = 1) -> list[Payload]:
     return [decode(raw) for raw in peek_raw(queue, start, count)]
 
 
+def sizes(queues: Iterable[str]) -> dict[str, int]:
+    """Sizes of many queues in one round trip, in the order given."""
+    names = list(queues)
+    pipe = get_redis().pipeline(transaction=False)
+    for name in names:
+        pipe.llen(keys.queue(name))
+    with translate_errors():
+        counts = pipe.execute() if names else []
+    return {name: int(count) for name, count in zip(names, counts, strict=True)}
+
+
 def names() -> list[str]:
     """Every known queue, sorted (Ruby's ``Resque.queues``)."""
     with translate_errors():
@@ -92,6 +103,26 @@ def remove_queue(queue: str) -> None:
     pipe.delete(keys.queue(queue))
     with translate_errors():
         pipe.execute()
+
+
+def clear(queue: str) -> int:
+    """Drop every job of ``queue`` but keep its name listed; returns how many were dropped."""
+    pipe = get_redis().pipeline(transaction=True)
+    pipe.llen(keys.queue(queue))
+    pipe.delete(keys.queue(queue))
+    with translate_errors():
+        dropped, _ = pipe.execute()
+    return int(dropped)
+
+
+def remove_job(queue: str, raw: bytes | str) -> bool:
+    """Remove one job whose stored bytes are exactly ``raw``; False if it is gone.
+
+    Identical bytes are the same job, so the first copy is as good as any: one LREM,
+    safe while workers pop from the head.
+    """
+    with translate_errors():
+        return bool(get_redis().lrem(keys.queue(queue), 1, raw))  # type: ignore[arg-type]  # bytes are sent as they are
 
 
 def dequeue(queue: str, name: str, *args: object) -> int:

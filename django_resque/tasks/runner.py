@@ -65,7 +65,8 @@ def run(task: Task, payload: Payload, backend: ResqueBackend) -> Any:
     worker_id = take_worker_id()
     if not isinstance(result_id, str) or not result_id:
         logger.warning("Task %s came without a result id; it runs, but no result is kept", task.module_path)
-        return _call(task, _unsaved_result(task, args, kwargs, backend, worker_id), args, kwargs)
+        unsaved = new_result(task, backend.alias, args, kwargs, status=TaskResultStatus.RUNNING, worker_ids=[worker_id])
+        return _call(task, unsaved, args, kwargs)
     stored = results.mark_running(
         result_id, task_path=task.module_path, args=args, kwargs=kwargs, worker_id=worker_id, ttl=backend.result_ttl
     )
@@ -129,23 +130,23 @@ def _finish(task_result: TaskResult, status: TaskResultStatus, value: Any = None
         object.__setattr__(task_result, "_return_value", value)
 
 
-def _unsaved_result(
-    task: Task, args: list[Any], kwargs: dict[str, Any], backend: ResqueBackend, worker_id: str
+def new_result(
+    task: Task, alias: str, args: Any, kwargs: Any, *, status: str, worker_ids: list[str] | None = None
 ) -> TaskResult:
-    """An in-memory RUNNING result, for the context of a task that has no stored one."""
+    """A fresh TaskResult with a new id and no times yet."""
     return TaskResult(
         task=task,
         id=get_random_string(32),
-        status=TaskResultStatus.RUNNING,
+        status=status,
         enqueued_at=None,
         started_at=None,
         finished_at=None,
         last_attempted_at=None,
         args=args,
         kwargs=kwargs,
-        backend=backend.alias,
+        backend=alias,
         errors=[],
-        worker_ids=[worker_id],
+        worker_ids=worker_ids or [],
     )
 
 

@@ -27,25 +27,22 @@ def worker_id(queues: list[str], pid: int | None = None, host: str | None = None
 
 def register(worker_id: str) -> None:
     """Announce the worker: heartbeat, ``workers`` set and start time, in one MULTI."""
-    started = dt.datetime.now(dt.UTC).astimezone().strftime(STARTED_FORMAT)
-    with translate_errors():
-        now = server_time()
-        pipe = get_redis().pipeline(transaction=True)
-        pipe.hset(keys.heartbeats(), worker_id, now.isoformat())
-        pipe.sadd(keys.workers(), worker_id)
-        pipe.set(keys.worker_started(worker_id), started)
-        pipe.execute()
+    _announce(worker_id, keep_started=False)
 
 
 def heartbeat(worker_id: str) -> None:
     """Refresh the heartbeat; re-add the worker if Redis forgot it (e.g. after a restart)."""
+    _announce(worker_id, keep_started=True)
+
+
+def _announce(worker_id: str, *, keep_started: bool) -> None:
     started = dt.datetime.now(dt.UTC).astimezone().strftime(STARTED_FORMAT)
     with translate_errors():
         now = server_time()
         pipe = get_redis().pipeline(transaction=True)
         pipe.hset(keys.heartbeats(), worker_id, now.isoformat())
         pipe.sadd(keys.workers(), worker_id)
-        pipe.set(keys.worker_started(worker_id), started, nx=True)
+        pipe.set(keys.worker_started(worker_id), started, nx=keep_started)
         pipe.execute()
 
 

@@ -8,28 +8,7 @@ import pytest
 from redis.cluster import RedisCluster
 
 import django_resque
-from django_resque import connection
-from django_resque.testing import RedisClusterServers
 from tests.support import jobs as support
-
-
-@pytest.fixture(scope="module")
-def cluster():
-    servers = RedisClusterServers().start()
-    yield servers
-    servers.cleanup()
-
-
-@pytest.fixture
-def on_cluster(settings, cluster):
-    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": cluster.url, "NAMESPACE": "{resque}"}
-    connection.reset()
-    client = connection.get_redis()
-    assert isinstance(client, RedisCluster)
-    for key in client.keys("{resque}:*", target_nodes=RedisCluster.ALL_NODES):
-        client.delete(key)
-    yield client
-    connection.reset()
 
 
 def test_enqueue_info_and_delayed_jobs_work_on_a_cluster(on_cluster):

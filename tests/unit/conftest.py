@@ -6,6 +6,15 @@ import fakeredis
 import pytest
 
 from django_resque import connection
+from tests.support.admin_users import (  # admin page users and their clients
+    changer_client,
+    csrf_client,
+    staff_client,
+    superuser_client,
+    viewer_client,
+)
+
+__all__ = ["changer_client", "csrf_client", "fake_redis", "staff_client", "superuser_client", "viewer_client"]
 
 
 @pytest.fixture(autouse=True)

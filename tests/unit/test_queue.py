@@ -34,6 +34,32 @@ def test_queue_names_with_colons_and_inner_spaces_are_allowed(fake_redis):
     assert queues.names() == ["a:b c"]
 
 
+def test_sizes_of_many_queues_in_one_call(fake_redis):
+    queues.push("a", build("X", [1]))
+    queues.push("a", build("X", [2]))
+    assert queues.sizes(["a", "empty"]) == {"a": 2, "empty": 0}
+    assert queues.sizes([]) == {}
+
+
+def test_clear_drops_jobs_but_keeps_the_queue_listed(fake_redis):
+    for n in range(3):
+        queues.push("q", build("X", [n]))
+    assert queues.clear("q") == 3
+    assert queues.size("q") == 0
+    assert queues.names() == ["q"]
+    assert queues.clear("q") == 0
+
+
+def test_remove_job_removes_one_copy_by_its_exact_bytes(fake_redis):
+    for n in (1, 2, 1):
+        queues.push("q", build("X", [n]))
+    raw = build("X", [1]).encode()
+    assert queues.remove_job("q", raw) is True
+    assert [p.args for p in queues.peek("q", 0, 10)] == [[2], [1]]
+    assert queues.remove_job("q", '{"class": "X", "args": [2]}') is False
+    assert queues.size("q") == 2
+
+
 def test_push_registers_the_queue_and_appends_in_one_script(fake_redis):
     queues.push("q", build("X", [1]))
     queues.push("q", build("X", [2]))

@@ -7,32 +7,15 @@ import threading
 
 import pytest
 
-from django_resque import connection, keys
-from django_resque.testing import RedisClusterServers
+from django_resque import keys
 from django_resque.worker.waiting import QueueWaiter
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    servers = RedisClusterServers().start()
-    yield servers
-    servers.cleanup()
-
-
-@pytest.fixture
-def on_cluster(settings, cluster):
-    from redis.cluster import RedisCluster
-
-    settings.RESQUE = {**settings.RESQUE, "REDIS_URL": cluster.url, "NAMESPACE": "{resque}"}
-    connection.reset()
-    client = connection.get_redis()
-    for key in client.keys("{resque}:*", target_nodes=RedisCluster.ALL_NODES):
-        client.delete(key)
-    client.delete(jobs.DONE_KEY)
-    yield client
-    connection.reset()
+@pytest.fixture(autouse=True)
+def _no_done_records(on_cluster):
+    on_cluster.delete(jobs.DONE_KEY)
 
 
 def test_no_fork_burst_worker_on_a_cluster(on_cluster):

@@ -1,0 +1,84 @@
+"""The overview page and its monitoring twins: the snapshot as JSON, Prometheus metrics."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from .. import metrics, stats
+from .. import queue as queue_api
+from ..scheduler import delayed, runs
+from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
+from .permissions import view_required
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+
+NEXT_SCHEDULES = 5
+
+
+def snapshot() -> dict[str, Any]:
+    """Counters, queue sizes, workers, delayed jobs and the next schedules, read now."""
+    info = stats.info()
+    sizes = queue_api.sizes(queue_api.names())
+    return {
+        "processed": info["processed"],
+        "failed": info["failed"],
+        "pending": sum(sizes.values()),
+        "queues": sizes,
+        "workers": {"total": info["workers"], "busy": info["working"], "idle": info["workers"] - info["working"]},
+        "delayed": {"jobs": delayed.count_all(), "timestamps": delayed.schedule_size()},
+        "next_schedules": next_schedules(),
+    }
+
+
+def next_schedules(limit: int = NEXT_SCHEDULES) -> list[dict[str, Any]]:
+    """The valid schedules due soonest: name, job, queue and next run (ISO 8601, UTC)."""
+    upcoming = [status for status in runs.status(time.time()) if status.entry and status.next_run]
+    upcoming.sort(key=lambda status: status.next_run or 0)
+    return [
+        {
+            "name": status.name,
+            "job": status.entry.job_name if status.entry else "",
+            "queue": status.entry.queue if status.entry else "",
+            "next_run": status.next_run.isoformat() if status.next_run else None,
+        }
+        for status in upcoming[:limit]
+    ]
+
+
+@view_required
+def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """Pending per queue, processed/failed totals, workers busy/idle; optional live refresh."""
+    refresh = refresh_seconds(request)
+    data = snapshot()
+    return render_page(
+        request,
+        model_admin,
+        "admin/django_resque/overview.html",
+        title="Resque overview",
+        crumbs=(Crumb("Overview"),),
+        stats=data,
+        queue_rows=[(name, size, admin_url(model_admin, "queue_jobs", name)) for name, size in data["queues"].items()],
+        refresh=refresh,
+        refresh_choices=REFRESH_CHOICES,
+        delayed_url=admin_url(model_admin, "delayedjob_changelist"),
+        schedules_url=admin_url(model_admin, "schedule_changelist"),
+        json_url=admin_url(model_admin, "overview_stats"),
+        metrics_url=admin_url(model_admin, "overview_metrics"),
+    )
+
+
+@view_required
+def stats_json(request: HttpRequest, model_admin: ModelAdmin) -> JsonResponse:
+    """The overview's numbers as JSON, for monitoring (same login and permission)."""
+    return JsonResponse(snapshot())
+
+
+@view_required
+def metrics_text(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """The Prometheus text format of ``metrics.render()``, behind the same permission."""
+    return HttpResponse(metrics.render(), content_type=metrics.CONTENT_TYPE)

@@ -1,0 +1,129 @@
+"""Queues: the list with sizes, one queue's jobs a page at a time, delete one job, clear."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+
+from .. import queue as queue_api
+from ..exceptions import MalformedPayloadError
+from ..payload import decode, dumps
+from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page
+from .pagination import paginate
+from .permissions import action, can_change, change_required, view_required
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+LIST_TEMPLATE = "admin/django_resque/list.html"
+
+
+@view_required
+def queue_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """Every known queue with its size (sizes read for the shown page only)."""
+    names = queue_api.names()
+    page = paginate(request, len(names), lambda offset, count: names[offset : offset + count])
+    sizes = queue_api.sizes(page.object_list)
+    rows = [_queue_row(request, model_admin, name, sizes[name]) for name in page.object_list]
+    return render_page(
+        request,
+        model_admin,
+        LIST_TEMPLATE,
+        title="Queues",
+        crumbs=(Crumb("Queues"),),
+        columns=["Queue", "Jobs"],
+        rows=rows,
+        page=page,
+        empty="No queues yet: a queue appears when its first job is enqueued.",
+        refresh=refresh_seconds(request),
+        refresh_choices=REFRESH_CHOICES,
+    )
+
+
+def _queue_row(request: HttpRequest, model_admin: ModelAdmin, name: str, size: int) -> Row:
+    actions = [Action("Clear", admin_url(model_admin, "queue_clear", name), post=False, danger=True)]
+    return Row(
+        [Cell(name, url=admin_url(model_admin, "queue_jobs", name)), Cell(size)],
+        actions=actions if can_change(request) and size else [],
+    )
+
+
+@view_required
+def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
+    """One page of a queue's jobs, read with LRANGE; malformed payloads shown raw."""
+    page = paginate(request, queue_api.size(name), lambda offset, count: queue_api.peek_raw(name, offset, count))
+    delete_url = admin_url(model_admin, "queue_delete_job", name)
+    allowed = can_change(request)
+    rows = [
+        _job_row(page.start_index() + position, raw, delete_url if allowed else None, page.number)
+        for position, raw in enumerate(page.object_list)
+    ]
+    return render_page(
+        request,
+        model_admin,
+        LIST_TEMPLATE,
+        title="Queue %s" % name,
+        crumbs=(Crumb("Queues", admin_url(model_admin, "queue_changelist")), Crumb(name)),
+        columns=["#", "Job", "Arguments"],
+        rows=rows,
+        page=page,
+        empty="This queue is empty.",
+        tools=[Action("Clear queue", admin_url(model_admin, "queue_clear", name), post=False, danger=True)]
+        if allowed and page.paginator.count
+        else [],
+    )
+
+
+def _job_row(number: int, stored: bytes | str, delete_url: str | None, page_number: int) -> Row:
+    raw = stored.encode() if isinstance(stored, str) else stored
+    fields = {"payload": base64.b64encode(raw).decode("ascii"), "page": str(page_number)}
+    actions = [Action("Delete", delete_url, fields, danger=True)] if delete_url else []
+    try:
+        payload = decode(raw)
+    except MalformedPayloadError as exc:
+        text = raw.decode("utf-8", errors="replace")
+        return Row([Cell(number), Cell("malformed: %s" % exc.reason, css="error"), Cell(text, code=True)], actions)
+    return Row([Cell(number), Cell(payload.name), Cell(dumps(payload.args), code=True)], actions)
+
+
+@action
+def delete_job(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
+    """Remove one job, named by its exact stored bytes; a job already gone is reported."""
+    try:
+        raw = base64.b64decode(request.POST["payload"], validate=True)
+    except (KeyError, binascii.Error):
+        return HttpResponseBadRequest("POST field 'payload' must hold the job's stored bytes, base64-encoded.")
+    if queue_api.remove_job(name, raw):
+        messages.success(request, "Deleted one job from queue %s." % name)
+    else:
+        messages.warning(request, "That job was no longer in queue %s (already taken or deleted)." % name)
+    page = request.POST.get("page", "")
+    return redirect(admin_url(model_admin, "queue_jobs", name, query="page=%s" % page if page.isdigit() else ""))
+
+
+@change_required
+def clear_queue(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
+    """GET: a confirmation page; POST: drop every job of the queue."""
+    if request.method == "POST":
+        dropped = queue_api.clear(name)
+        messages.success(request, "Cleared queue %s: %d job(s) deleted." % (name, dropped))
+        return redirect(admin_url(model_admin, "queue_changelist"))
+    return render_page(
+        request,
+        model_admin,
+        "admin/django_resque/confirm.html",
+        title="Clear queue %s?" % name,
+        crumbs=(
+            Crumb("Queues", admin_url(model_admin, "queue_changelist")),
+            Crumb(name, admin_url(model_admin, "queue_jobs", name)),
+            Crumb("Clear"),
+        ),
+        question="Delete all %d job(s) waiting in queue %s? They will not run." % (queue_api.size(name), name),
+        confirm_label="Yes, clear the queue",
+        cancel_url=admin_url(model_admin, "queue_jobs", name),
+    )

@@ -1,0 +1,197 @@
+"""Delayed jobs by time (enqueue now, delete) and recurring schedules (run now), through
+``scheduler.delayed`` and ``scheduler.runs``. A delayed job is named by its exact stored
+bytes, as resque-scheduler names it, so a form can never hit another job."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import time
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+
+from ..exceptions import MalformedPayloadError, ResqueError
+from ..payload import dumps
+from ..scheduler import delayed, runs
+from .page import Action, Cell, Crumb, Row, admin_url, render_page
+from .pagination import paginate
+from .permissions import action, can_change, view_required
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    from ..scheduler.delayed import DelayedItem
+
+LIST_TEMPLATE = "admin/django_resque/list.html"
+
+
+def when(epoch: float | None) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if epoch is not None else ""
+
+
+@view_required
+def timestamp_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """The times that have delayed jobs, soonest first, with how many wait at each."""
+    page = paginate(request, delayed.schedule_size(), lambda offset, count: delayed.timestamps(offset, count))
+    rows = [
+        Row(
+            [Cell(when(stamp), url=admin_url(model_admin, "delayedjob_at", stamp)), Cell(delayed.timestamp_size(stamp))]
+        )
+        for stamp in page.object_list
+    ]
+    return render_page(
+        request,
+        model_admin,
+        LIST_TEMPLATE,
+        title="Delayed jobs",
+        crumbs=(Crumb("Delayed jobs"),),
+        columns=["Run at", "Jobs"],
+        rows=rows,
+        page=page,
+        empty="No delayed jobs.",
+    )
+
+
+@view_required
+def jobs_at(request: HttpRequest, model_admin: ModelAdmin, timestamp: int) -> HttpResponse:
+    """The jobs waiting at one time, a page at a time."""
+    page = paginate(
+        request, delayed.timestamp_size(timestamp), lambda offset, count: delayed.items_at(timestamp, offset, count)
+    )
+    allowed = can_change(request)
+    rows = [_item_row(model_admin, item, page.number, allowed) for item in page.object_list]
+    return render_page(
+        request,
+        model_admin,
+        LIST_TEMPLATE,
+        title="Delayed jobs at %s" % when(timestamp),
+        crumbs=(Crumb("Delayed jobs", admin_url(model_admin, "delayedjob_changelist")), Crumb(when(timestamp))),
+        columns=["Job", "Arguments", "Queue"],
+        rows=rows,
+        page=page,
+        empty="No job waits at this time any more.",
+    )
+
+
+def _item_row(model_admin: ModelAdmin, item: DelayedItem, page_number: int, allowed: bool) -> Row:
+    fields = {
+        "timestamp": str(item.timestamp),
+        "item": base64.b64encode(item.raw.encode()).decode("ascii"),
+        "page": str(page_number),
+    }
+    actions = (
+        [
+            Action("Enqueue now", admin_url(model_admin, "delayedjob_enqueue_now"), fields),
+            Action("Delete", admin_url(model_admin, "delayedjob_delete"), fields, danger=True),
+        ]
+        if allowed
+        else []
+    )
+    if item.payload is None:
+        return Row([Cell("malformed", css="error"), Cell(item.raw, code=True), Cell("")], actions[1:])
+    return Row([Cell(item.payload.name), Cell(dumps(item.payload.args), code=True), Cell(item.queue)], actions)
+
+
+def _posted_item(request: HttpRequest) -> tuple[int, str] | None:
+    stamp = request.POST.get("timestamp", "")
+    try:
+        raw = base64.b64decode(request.POST.get("item", ""), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (int(stamp), raw) if stamp.isdigit() and raw else None
+
+
+def _back_to(model_admin: ModelAdmin, request: HttpRequest, stamp: int) -> HttpResponse:
+    page = request.POST.get("page", "")
+    return redirect(admin_url(model_admin, "delayedjob_at", stamp, query="page=%s" % page if page.isdigit() else ""))
+
+
+_BAD_ITEM = "POST fields 'timestamp' (epoch seconds) and 'item' (the stored item, base64) are required."
+
+
+@action
+def enqueue_now(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    posted = _posted_item(request)
+    if posted is None:
+        return HttpResponseBadRequest(_BAD_ITEM)
+    stamp, raw = posted
+    try:
+        moved = delayed.enqueue_now(stamp, raw)
+    except MalformedPayloadError as exc:
+        messages.error(request, "Cannot enqueue: %s" % exc)
+        return _back_to(model_admin, request, stamp)
+    if moved:
+        messages.success(request, "Enqueued the delayed job now.")
+    else:
+        messages.warning(request, "That delayed job was no longer waiting (already moved or deleted).")
+    return _back_to(model_admin, request, stamp)
+
+
+@action
+def delete_delayed(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    posted = _posted_item(request)
+    if posted is None:
+        return HttpResponseBadRequest(_BAD_ITEM)
+    stamp, raw = posted
+    if delayed.remove_item(raw, [stamp], copies=1):
+        messages.success(request, "Deleted the delayed job.")
+    else:
+        messages.warning(request, "That delayed job was no longer waiting (already moved or deleted).")
+    return _back_to(model_admin, request, stamp)
+
+
+@view_required
+def schedule_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """Recurring schedules with their rule, last run and next run; run one now."""
+    statuses = runs.status(time.time())
+    page = paginate(request, len(statuses), lambda offset, count: statuses[offset : offset + count])
+    run_url = admin_url(model_admin, "schedule_run_now") if can_change(request) else None
+    rows = [_schedule_row(status, run_url) for status in page.object_list]
+    return render_page(
+        request,
+        model_admin,
+        LIST_TEMPLATE,
+        title="Schedules",
+        crumbs=(Crumb("Schedules"),),
+        columns=["Name", "Job", "Queue", "Rule", "Arguments", "Last run", "Next run"],
+        rows=rows,
+        page=page,
+        empty="No recurring schedule: add some to RESQUE['SCHEDULE'].",
+    )
+
+
+def _schedule_row(status: runs.ScheduleStatus, run_url: str | None) -> Row:
+    rule = status.config.get("cron") or ("every %s" % status.config["every"] if "every" in status.config else "")
+    last = status.last_run.strftime("%Y-%m-%d %H:%M:%S UTC") if status.last_run else "never"
+    if status.entry is None:
+        cells = [Cell(status.name), Cell(status.error, css="error"), Cell(""), Cell(str(rule)), Cell(""), Cell(last)]
+        return Row([*cells, Cell("")])
+    entry = status.entry
+    upcoming = status.next_run.strftime("%Y-%m-%d %H:%M:%S UTC") if status.next_run else ""
+    actions = [Action("Run now", run_url, {"name": status.name})] if run_url else []
+    cells = [
+        Cell(status.name),
+        Cell(entry.job_name),
+        Cell(entry.queue),
+        Cell(str(rule)),
+        Cell(dumps(entry.args), code=True),
+    ]
+    return Row([*cells, Cell(last), Cell(upcoming)], actions)
+
+
+@action
+def run_now(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    name = request.POST.get("name", "")
+    if not name:
+        return HttpResponseBadRequest("POST field 'name' must name a schedule.")
+    try:
+        entry = runs.run_now(name)
+    except ResqueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Enqueued schedule %s now on queue %s." % (name, entry.queue))
+    return redirect(admin_url(model_admin, "schedule_changelist"))

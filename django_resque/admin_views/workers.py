@@ -1,0 +1,91 @@
+"""Workers: each with host, pid, queues, state, current job, counts and heartbeat;
+workers whose heartbeat is stale are marked and can be pruned (``worker.pruning``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+
+from ..payload import dumps
+from ..worker import pruning, registry
+from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page
+from .pagination import paginate
+from .permissions import action, can_change, view_required
+
+if TYPE_CHECKING:
+    from django.contrib.admin import ModelAdmin
+
+    from ..worker.registry import WorkerInfo
+
+
+@view_required
+def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    workers = registry.all_workers()
+    page = paginate(request, len(workers), lambda offset, count: workers[offset : offset + count])
+    prune_url = admin_url(model_admin, "worker_prune") if can_change(request) else None
+    stale = sum(1 for info in workers if info.is_stale)
+    return render_page(
+        request,
+        model_admin,
+        "admin/django_resque/list.html",
+        title="Workers",
+        crumbs=(Crumb("Workers"),),
+        columns=["Host", "PID", "Queues", "State", "Current job", "Since", "Processed", "Failed", "Heartbeat"],
+        rows=[_worker_row(info, prune_url) for info in page.object_list],
+        page=page,
+        empty="No worker is registered. Start one with: python manage.py resque_work",
+        refresh=refresh_seconds(request),
+        refresh_choices=REFRESH_CHOICES,
+        tools=[Action("Prune %d stale worker(s)" % stale, prune_url, {"worker": "*"}, danger=True)]
+        if prune_url and stale
+        else [],
+    )
+
+
+def _worker_row(info: WorkerInfo, prune_url: str | None) -> Row:
+    job = info.job or {}
+    found = job.get("payload")
+    payload: dict = found if isinstance(found, dict) else {}
+    current = "%s %s" % (payload.get("class", "?"), dumps(payload.get("args", []))) if info.job else ""
+    heartbeat = _when(info.heartbeat) + (" (stale)" if info.is_stale else "")
+    cells = [
+        Cell(info.host),
+        Cell(info.pid),
+        Cell(", ".join(info.queues)),
+        Cell(info.state),
+        Cell(current, code=bool(current)),
+        Cell(job.get("run_at", "") if info.job else (info.started or "")),
+        Cell(info.processed),
+        Cell(info.failed),
+        Cell(heartbeat, css="stale" if info.is_stale else ""),
+    ]
+    actions = [Action("Prune", prune_url, {"worker": info.id}, danger=True)] if prune_url and info.is_stale else []
+    return Row(cells, actions, css="stale" if info.is_stale else "")
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "never"
+
+
+@action
+def prune(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
+    """Prune one stale worker (``worker=<id>``) or every stale one (``worker=*``).
+
+    Staleness is read again here, so a worker whose heartbeat came back is left alone.
+    """
+    wanted = request.POST.get("worker", "")
+    if not wanted:
+        return HttpResponseBadRequest("POST field 'worker' must be a worker id or '*'.")
+    candidates = registry.all_workers() if wanted == "*" else [registry.find(wanted)]
+    pruned = [info.id for info in candidates if info is not None and info.is_stale]
+    for worker_id in pruned:
+        pruning.prune(worker_id)
+    if pruned:
+        messages.success(request, "Pruned %d stale worker(s): %s." % (len(pruned), ", ".join(pruned)))
+    else:
+        messages.warning(request, "Nothing pruned: no such stale worker (its heartbeat may have come back).")
+    return redirect(admin_url(model_admin, "worker_changelist"))

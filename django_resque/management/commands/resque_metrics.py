@@ -1,0 +1,35 @@
+"""``manage.py resque_metrics --port 9778``: a Prometheus exporter for the whole Resque.
+
+Metrics live in Redis, so one exporter per Redis serves every worker's figures; it
+holds no state and can run anywhere, beside the workers or not.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from prometheus_client import start_http_server
+
+from django_resque import metrics
+
+
+class Command(BaseCommand):
+    help = "Serve Resque metrics (queues, counters, workers, job durations) for Prometheus."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=9778, help="port to listen on (default 9778)")
+        parser.add_argument("--addr", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+            signal.signal(signum, lambda *_: stop.set())
+        server, thread = start_http_server(options["port"], options["addr"], registry=metrics.build_registry())
+        self.stdout.write(f"Serving Resque metrics on http://{options['addr']}:{options['port']}/metrics", ending="\n")
+        self.stdout.flush()
+        stop.wait()
+        server.shutdown()
+        thread.join(timeout=5)

@@ -1,0 +1,162 @@
+"""Drive the admin in a real browser: overview, queues, a queue's jobs, delete, clear."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from django_resque import keys
+from django_resque import queue as queues
+from django_resque.failure import api as failure_api
+from django_resque.failure import from_exception, save
+from django_resque.payload import build
+from django_resque.payload import dumps as payload_dumps
+from django_resque.scheduler import delayed
+from django_resque.worker import registry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+XSS = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def seeded(real_redis):
+    queues.push_many(
+        [
+            ("mail", build("shop.jobs.send_welcome_mail", [42])),
+            ("mail", build("shop.jobs.send_welcome_mail", [XSS])),
+            ("mail", build("shop.jobs.send_welcome_mail", [43])),
+            *[("reports", build("shop.jobs.build_report", [f"report-{n}"], {"rows": 5})) for n in range(30)],
+        ]
+    )
+    real_redis.set(keys.stat("processed"), 1234)
+    real_redis.set(keys.stat("failed"), 3)
+
+
+def test_overview_and_queues(admin_page, seeded, screenshot):
+    page = admin_page
+    page.click("text=Overview")
+    page.wait_for_selector("#resque-stats")
+    assert "1234" in page.inner_text("#resque-stats")
+    assert page.inner_text(".breadcrumbs").split() == ["Home", "\u203a", "Resque", "\u203a", "Overview"]
+    screenshot(page, "overview")
+
+    page.click("#resque-queues >> text=mail")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    assert page.dialogs == []
+    screenshot(page, "queue")
+
+    page.click("#result_list tr:nth-child(2) button:has-text('Delete')")
+    page.wait_for_selector("text=Deleted one job from queue mail.")
+    assert XSS not in page.inner_text("#result_list")
+    assert queues.size("mail") == 2
+
+    page.goto("/admin/django_resque/queue/")
+    screenshot(page, "queues")
+    page.click("#result_list tr:has-text('reports') >> text=Clear")
+    page.wait_for_selector("text=Delete all 30 job(s) waiting in queue reports?")
+    page.click("input[type=submit]")
+    page.wait_for_selector("text=Cleared queue reports: 30 job(s) deleted.")
+    assert queues.size("reports") == 0
+    assert page.dialogs == []
+
+
+def test_live_refresh_reloads_the_overview(admin_page, seeded):
+    page = admin_page
+    page.goto("/admin/django_resque/overview/")
+    page.click("text=every 2s")
+    page.wait_for_selector("#resque-stats")
+    queues.push("mail", build("X", [1]))
+    page.wait_for_function("document.querySelector('#resque-stats td').textContent.trim() === '34'", timeout=30_000)
+
+
+def test_delayed_jobs_and_schedules(admin_page, real_redis, screenshot, settings):
+    settings.RESQUE = {
+        **settings.RESQUE,
+        "SCHEDULE": {"nightly_report": {"cron": "30 1 * * *", "class": "RubyNamed", "queue": "reports", "args": [7]}},
+    }
+    stamp = 4_000_000_000
+    delayed.schedule(stamp, "mail", build("shop.jobs.send_welcome_mail", [XSS]))
+    delayed.schedule(stamp, "mail", build("shop.jobs.send_welcome_mail", [44]))
+    page = admin_page
+    page.click("#content-main a:has-text('Delayed jobs')")
+    page.wait_for_selector("#result_list")
+    screenshot(page, "delayed")
+    page.click("#result_list >> text=2096-10-02 07:06:40 UTC")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    page.click("#result_list tr:has-text('44') button:has-text('Enqueue now')")
+    page.wait_for_selector("text=Enqueued the delayed job now.")
+    assert [p.args for p in queues.peek("mail", 0, 5)] == [[44]]
+
+    page.click("#nav-sidebar >> text=Schedules")
+    page.wait_for_selector("#result_list")
+    screenshot(page, "schedules")
+    page.click("#result_list tr:has-text('nightly_report') button:has-text('Run now')")
+    page.wait_for_selector("text=Enqueued schedule nightly_report now on queue reports.")
+    assert [p.args for p in queues.peek("reports", 0, 5)] == [[7]]
+    assert page.dialogs == []
+
+
+def _fail(name, args, queue, exception):
+    """Record a failure with a backtrace of relative paths: the screenshots are committed."""
+    record = from_exception(exception("could not %s" % name), {"class": name, "args": args}, "web-1:4242:mail", queue)
+    backtrace = ["django_resque/worker/perform.py:41:in `perform'", "testproject/shop/jobs.py:27:in `%s'" % name]
+    save(dataclasses.replace(record, backtrace=backtrace))
+
+
+def test_failed_jobs_retry_one_and_see_it_marked(admin_page, real_redis, screenshot):
+    _fail("shop.jobs.send_welcome_mail", [42], "mail", ConnectionError)
+    _fail("shop.jobs.send_welcome_mail", [XSS], "mail", ValueError)
+    _fail("shop.jobs.build_report", ["report-7"], "reports", KeyError)
+    page = admin_page
+    page.click("#content-main a:has-text('Failed jobs')")
+    page.wait_for_selector("#result_list")
+    assert XSS not in page.content()  # arguments are only on the detail page
+    screenshot(page, "failed")
+
+    page.click("#result_list tr:nth-child(2) a:has-text('shop.jobs.send_welcome_mail')")
+    page.wait_for_selector("#backtrace")
+    assert XSS in page.inner_text("#failure")
+    assert "testproject/shop/jobs.py:27" in page.inner_text("#backtrace")
+    assert page.dialogs == []
+    screenshot(page, "failed-detail")
+
+    page.click(".object-tools button:has-text('Retry')")
+    page.wait_for_selector("text=Retried failed job #1 (shop.jobs.send_welcome_mail).")
+    retried = page.inner_text("#result_list tr:nth-child(2)")
+    assert "UTC" in retried.split("ValueError")[-1]  # the "Retried at" column is filled
+    assert [p.args for p in queues.peek("mail", 0, 5)] == [[XSS]]
+
+    page.click("#result_list tr:nth-child(1) button:has-text('Delete')")
+    page.wait_for_selector("text=Deleted failed job #0")
+    assert failure_api.count() == 2
+    page.fill("#filter-queue", "reports")
+    page.click("input[value=Filter]")
+    page.wait_for_selector("text=1 item")
+    assert "build_report" in page.inner_text("#result_list")
+
+
+def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
+    busy, idle, gone = "web-1:4242:mail,reports", "web-2:5151:*", "web-3:777:payments"
+    for worker_id in (busy, idle, gone):
+        registry.register(worker_id)
+    real_redis.set(
+        keys.worker(busy),
+        payload_dumps(
+            {"queue": "mail", "run_at": "2026-11-22T13:09:08Z", "payload": {"class": "send_mail", "args": [XSS]}}
+        ),
+    )
+    real_redis.hset(keys.heartbeats(), gone, "2026-01-01T00:00:00+00:00")
+    page = admin_page
+    page.click("#content-main a:has-text('Workers')")
+    page.wait_for_selector("#result_list")
+    assert XSS in page.inner_text("#result_list")
+    assert "(stale)" in page.inner_text("#result_list tr:has-text('web-3')")
+    screenshot(page, "workers")
+    page.click("#result_list tr:has-text('web-3') button:has-text('Prune')")
+    page.wait_for_selector("text=Pruned 1 stale worker(s): web-3:777:payments.")
+    assert [info.id for info in registry.all_workers()] == [busy, idle]
+    assert page.dialogs == []

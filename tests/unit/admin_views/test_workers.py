@@ -1,0 +1,64 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from django_resque import keys
+from django_resque.worker import registry
+
+
+def url(name):
+    return reverse(f"admin:django_resque_worker_{name}")
+
+
+@pytest.fixture
+def workers(fake_redis):
+    busy, idle, dead = "h1:10:mail,reports", "h1:11:*", "h2:12:mail"
+    for wid in (busy, idle, dead):
+        registry.register(wid)
+    fake_redis.set(
+        keys.worker(busy),
+        '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{"class":"Send","args":["<b>x</b>"]}}',
+    )
+    old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).isoformat()
+    fake_redis.hset(keys.heartbeats(), dead, old)
+    return busy, idle, dead
+
+
+def test_list_shows_each_worker(viewer_client, workers):
+    response = viewer_client.get(url("changelist"))
+    assert response.status_code == 200
+    rows = {row.cells[1].text: row for row in response.context["rows"]}
+    assert rows[10].cells[3].text == "working"
+    assert rows[10].cells[4].text == 'Send ["<b>x</b>"]'
+    assert rows[11].cells[3].text == "idle"
+    assert "(stale)" in rows[12].cells[8].text
+    content = response.content.decode()
+    assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
+
+
+def test_only_stale_workers_get_a_prune_button(changer_client, workers):
+    rows = changer_client.get(url("changelist")).context["rows"]
+    assert [bool(row.actions) for row in rows] == [False, False, True]
+
+
+def test_prune_one_stale_worker(changer_client, workers):
+    busy, idle, dead = workers
+    changer_client.post(url("prune"), {"worker": dead})
+    assert [w.id for w in registry.all_workers()] == [busy, idle]
+
+
+def test_a_fresh_worker_is_not_pruned(changer_client, workers):
+    _busy, idle, _dead = workers
+    response = changer_client.post(url("prune"), {"worker": idle}, follow=True)
+    assert len(registry.all_workers()) == 3
+    assert "Nothing pruned" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_prune_every_stale_worker(changer_client, workers):
+    changer_client.post(url("prune"), {"worker": "*"})
+    assert len(registry.all_workers()) == 2
+
+
+def test_prune_needs_a_worker(changer_client, workers):
+    assert changer_client.post(url("prune"), {}).status_code == 400
