@@ -1,6 +1,6 @@
 """The demo: Redis, a worker, the scheduler and the admin, with sample jobs flowing.
 
-Run with ``bin/demo`` (or ``python -m testproject.demo --seconds 60``). Redis is
+Run with ``testproject/demo`` (or ``python -m testproject.demo --seconds 60``). Redis is
 REDIS_URL when set, else a private redis-server, else fakeredis's in-memory server,
 which keeps nothing.
 """

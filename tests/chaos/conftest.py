@@ -1,6 +1,6 @@
 """The chaos suite: the real system (redis-server with AOF, workers, schedulers) under faults.
 
-Short form by default (part of ``bin/test``). ``RESQUE_CHAOS=long`` runs the long form:
+Short form by default (part of ``tests/run``). ``RESQUE_CHAOS=long`` runs the long form:
 bigger sizes, plus the tests marked ``chaos_long``, which are otherwise deselected (not
 skipped, so a CI run shows no skip).
 """

@@ -2,7 +2,7 @@
 kill -9 job processes, workers and schedulers, send Resque's signals at random and
 restart Redis once. Then drain and check the books: no job lost, none fired twice.
 
-Short form: 2,000 jobs (bin/test). Long form: RESQUE_CHAOS=long, 20,000 jobs, both
+Short form: 2,000 jobs (tests/run). Long form: RESQUE_CHAOS=long, 20,000 jobs, both
 DIRTY_EXIT policies.
 """
 
