@@ -1,6 +1,6 @@
 """The demo: Redis, a worker, the scheduler and the admin, with sample jobs flowing.
 
-Run with ``bin/demo`` (or ``python -m testproject.demo --seconds 60``). Redis is
+Run with ``testproject/demo`` (or ``python -m testproject.demo --seconds 60``). Redis is
 REDIS_URL when set, else a private redis-server, else fakeredis's in-memory server,
 which keeps nothing.
 """
@@ -143,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     prepare_database()
     processes = start_processes(options.port)
     print(f"Admin: http://127.0.0.1:{options.port}/admin/  login {ADMIN_USER} / {ADMIN_PASSWORD}")
+    print(f"       overview  http://127.0.0.1:{options.port}/admin/django_resque/overview/")
+    print(
+        f"       failed jobs to retry (ChargeCard fails on purpose)  http://127.0.0.1:{options.port}/admin/django_resque/failedjob/"
+    )
     print(f"Shop:  http://127.0.0.1:{options.port}/  (sign up, request a report)")
     print("Ctrl-C stops the demo.", flush=True)
     deadline = time.monotonic() + options.seconds if options.seconds else None

@@ -1,5 +1,6 @@
 """Test settings: the test project plus the ``tests.support`` app and its test jobs."""
 
+import json
 import os
 import tempfile
 
@@ -19,3 +20,7 @@ TASKS = {
         "QUEUES": ["default", "tasks", "queue_1"],
     }
 }
+
+# Extra RESQUE settings for worker and scheduler subprocesses, as JSON (tests/chaos sets
+# small HEARTBEAT_INTERVAL / PRUNE_INTERVAL and DIRTY_EXIT this way).
+RESQUE = {**RESQUE, **json.loads(os.environ.get("RESQUE_TEST_SETTINGS", "{}"))}  # noqa: F405

@@ -4,7 +4,8 @@ Each schedule's last handled run (epoch) is kept in ``schedule_last_run``. Firin
 run pushes the job and advances the last run in one script, compare-and-set on the
 old value, so two schedulers, a restart or a failover can never fire a run twice.
 
-Missed runs (the scheduler was down, paused or lost its lock) follow the schedule's
+Runs still on time after a short gap (a failover, a Redis restart) fire one by one,
+oldest first. Missed runs (the scheduler was down, paused or lost its lock) follow the schedule's
 ``missed`` policy: ``run_once`` (default) fires one run now for all of them; ``skip``
 fires nothing until the next run. A run found more than ``ON_TIME_WITHIN`` seconds
 after its time counts as missed. Both cases are logged.
@@ -61,6 +62,8 @@ def plan(entry: Entry, last: int, now: float) -> Plan | None:
     first_due = entry.rule.next_after(last)
     if first_due > now:
         return None
+    if now - first_due <= ON_TIME_WITHIN:
+        return Plan(run=first_due, fire=True, missed=0)  # on time: each run fires, oldest first
     latest = max(entry.rule.latest_at_or_before(now) or first_due, first_due)
     late = now - latest > ON_TIME_WITHIN
     missed = _count_between(entry, first_due, latest) + (1 if late else 0)
@@ -73,14 +76,14 @@ def handle(entry: Entry, last: int | None, now: float) -> bool:
         with translate_errors():
             get_redis().hsetnx(keys.schedule_last_run(), entry.name, int(now))
         return False
-    action = plan(entry, last, now)
-    if action is None:
-        return False
-    if not fire(entry, last, action):
-        logger.info("Schedule %r: run %d was already handled by another scheduler", entry.name, action.run)
-        return False
-    _log(entry, last, action)
-    return action.fire
+    pushed = False
+    while (action := plan(entry, last, now)) is not None:  # after a short gap, catch up run by run
+        if not fire(entry, last, action):
+            logger.info("Schedule %r: run %d was already handled by another scheduler", entry.name, action.run)
+            return pushed
+        _log(entry, last, action)
+        pushed, last = pushed or action.fire, action.run
+    return pushed
 
 
 def fire(entry: Entry, expected_last: int | None, action: Plan) -> bool:

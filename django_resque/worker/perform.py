@@ -79,7 +79,9 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
     send(job_started, job, queue=reservation.queue, payload=payload, worker_id=worker_id)
     try:
         hooks.perform(job, payload)
-    except (Exception, SystemExit) as exc:  # SystemExit: a job calling sys.exit() failed, the worker did not
+    # SystemExit, KeyboardInterrupt raised by the job: the job failed, not the worker (whose
+    # own signals only set flags, so no KeyboardInterrupt of the worker's comes from here).
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
         hooks.run_failure_hooks(job, payload, exc)
         return exc, job
     duration = time.monotonic() - started

@@ -207,3 +207,28 @@ class RetryingClassJob:
     @classmethod
     def perform(cls, value: object) -> None:
         raise Boom(value)
+
+
+# Chaos suite (tests/chaos)
+CHAOS_RUNS_KEY = "chaos:runs"
+
+
+@job(queue="chaos")
+def chaos_mark(job_id: str, seconds: float = 0.0) -> None:
+    """Sleeps (so kills land mid-job), then counts one finished run of ``job_id``."""
+    if seconds:
+        time.sleep(seconds)
+    get_redis().hincrby(CHAOS_RUNS_KEY, job_id, 1)
+
+
+@job(queue="test")
+def raise_base(kind: str) -> None:
+    """Raises what jobs should not: SystemExit, KeyboardInterrupt or MemoryError."""
+    errors = {"SystemExit": SystemExit(2), "KeyboardInterrupt": KeyboardInterrupt(), "MemoryError": MemoryError()}
+    raise errors[kind]
+
+
+@job(queue="test")
+def measure(data: str) -> None:
+    """Records the length of its (large) argument."""
+    record({"length": len(data)})

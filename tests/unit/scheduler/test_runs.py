@@ -101,3 +101,14 @@ def test_status_and_run_now(fake_redis, settings):
     assert runs.last_runs() == {"hourly": HOUR}  # a manual run changes no regular run
     with pytest.raises(InvalidScheduleError, match="No schedule named 'nope'"):
         runs.run_now("nope")
+
+
+def test_on_time_runs_after_a_short_gap_each_fire_once(fake_redis):
+    """A failover or Redis restart of a few seconds: every run still due on time fires, oldest first."""
+    entry = parse("each_second", {"every": "1s", "class": REMEMBER, "args": ["tick"]})
+    fake_redis.hset(keys.schedule_last_run(), "each_second", HOUR)
+    assert runs.handle(entry, HOUR, HOUR + 3.5) is True
+    assert len(_queued(fake_redis)) == 3
+    assert runs.last_runs() == {"each_second": HOUR + 3}
+    assert runs.handle(entry, HOUR + 3, HOUR + 3.9) is False
+    assert runs.plan(entry, HOUR, HOUR + 3.5) == runs.Plan(run=HOUR + 1, fire=True, missed=0)

@@ -62,6 +62,14 @@ def test_sys_exit_in_a_job_is_a_failure(fake_redis, monkeypatch):
     assert _failed(fake_redis)[0]["exception"] == "SystemExit"
 
 
+def test_keyboard_interrupt_raised_by_a_job_is_a_failure(fake_redis):
+    """Not the worker's Ctrl-C (its handler only sets a flag): a job raising it failed."""
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.raise_base","args":["KeyboardInterrupt"]}')
+    assert perform.work(got, "w:1:test") is True
+    assert _failed(fake_redis)[0]["exception"] == "KeyboardInterrupt"
+    assert fake_redis.get(keys.worker("w:1:test")) is None
+
+
 def test_inline_limits_interrupt_a_long_job(fake_redis):
     got = _reserve(fake_redis, b'{"class":"tests.support.jobs.sleepy","args":[30]}')
     assert perform.work(got, "w:1:test", limits=InlineLimits(0.2, got.name)) is True
