@@ -41,7 +41,8 @@ def test_kill_9_of_parent_and_child_is_recovered_by_the_next_worker(real_redis, 
     [failure] = failures(real_redis)
     assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
     assert failure["error"] == f"Worker {dead_id} did not gracefully exit while processing tests.support.jobs.sleepy"
-    assert not real_redis.sismember("resque:workers", dead_id)
+    # pruning records the failure, then unregisters: wait for the second step too
+    wait_until(lambda: not real_redis.sismember("resque:workers", dead_id), what="dead worker unregistered")
     assert second.process.poll() is None
 
 
