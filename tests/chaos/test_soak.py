@@ -21,10 +21,11 @@ import redis
 from django_resque import keys
 from django_resque.payload import build
 from django_resque.scheduler import delayed, dynamic
+from tests.integration.worker.conftest import children_of as children
 from tests.integration.worker.conftest import failures, wait_until
 from tests.support import jobs
 
-from .conftest import LONG, children
+from .conftest import LONG
 
 JOBS = 20_000 if LONG else 2_000
 DELAYED = 500

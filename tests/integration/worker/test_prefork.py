@@ -8,23 +8,7 @@ from pathlib import Path
 
 from tests.support import jobs
 
-from .conftest import child_pid, done, failures, wait_until
-
-
-def children_of(pid: int) -> list[int]:
-    """Live (not zombie) processes whose parent is ``pid``."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == pid and state != "Z":
-            found.append(int(entry.name))
-    return found
+from .conftest import child_pid, children_of, done, failures, wait_until
 
 
 def is_gone(pid: int) -> bool:
