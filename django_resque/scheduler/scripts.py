@@ -1,6 +1,6 @@
 """The scheduler's Lua scripts: every change that touches several keys, in one atomic step.
 
-Kept apart from the worker's ``django_resque/scripts.py``. Every key a script touches
+Kept apart from ``django_resque/scripts.py``, whose runner executes them. Every key a script touches
 is passed in KEYS (built by ``keys.py``); a script never builds a key name itself.
 A scheduler killed at any point leaves Redis as it was before or after a whole
 script, so a delayed job or a schedule run is never lost nor doubled.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..connection import get_redis, translate_errors
+from .. import scripts as shared_scripts
 
 # Move due items from the head of one delayed bucket to their queues.
 # KEYS: delayed:<ts>, delayed_queue_schedule, queues, then per item timestamps:<item>, queue:<q>
@@ -110,6 +110,5 @@ return 0
 
 
 def run(script: str, keys: Sequence[str], args: Sequence[str | int]) -> int:
-    """Run ``script`` (EVALSHA, loading it when the server does not know it yet)."""
-    with translate_errors():
-        return int(get_redis().register_script(script)(keys=list(keys), args=list(args)))
+    """Run one of the scripts above through the shared runner; its reply as an int."""
+    return int(shared_scripts.run(script, keys, args))
