@@ -16,7 +16,6 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import CollectorRegistry
 
 from . import conf, keys, stats
-from . import queue as queue_api
 from .connection import get_redis, text, translate_errors
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -27,10 +26,10 @@ class ResqueCollector:
     """A custom collector: nothing is cached in the process, every scrape reads Redis."""
 
     def collect(self) -> Iterator[Metric]:
-        summary = stats.info()
+        sizes, summary = stats.snapshot()
         queue_sizes = GaugeMetricFamily("resque_queue_jobs", "Jobs waiting in a queue.", labels=["queue"])
-        for name in queue_api.names():
-            queue_sizes.add_metric([name], queue_api.size(name))
+        for name, size in sizes.items():
+            queue_sizes.add_metric([name], size)
         yield queue_sizes
         yield CounterMetricFamily(
             "resque_jobs_processed", "Jobs performed (failed ones included).", summary["processed"]

@@ -18,6 +18,11 @@ def get(name: str, worker_id: str | None = None) -> int:
 
 def info() -> dict[str, Any]:
     """Pending, processed, failed, queues, workers and working, in one round trip."""
+    return snapshot()[1]
+
+
+def snapshot() -> tuple[dict[str, int], dict[str, Any]]:
+    """Each queue's size (sorted by name) and the ``info`` summary, from one read."""
     client = get_redis()
     queue_names = queue_api.names()
     pipe = client.pipeline(transaction=False)
@@ -29,7 +34,7 @@ def info() -> dict[str, Any]:
     with translate_errors():
         *sizes, processed, failed, worker_ids = pipe.execute()
         working = _count_working(client, worker_ids)
-    return {
+    summary = {
         "pending": sum(sizes),
         "processed": int(processed or 0),
         "failed": int(failed or 0),
@@ -37,6 +42,7 @@ def info() -> dict[str, Any]:
         "workers": len(worker_ids),
         "working": working,
     }
+    return dict(zip(queue_names, (int(size) for size in sizes), strict=True)), summary
 
 
 def _count_working(client: Any, worker_ids: set[bytes]) -> int:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import metrics, stats
-from .. import queue as queue_api
 from ..scheduler import delayed, runs
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
@@ -22,12 +21,11 @@ NEXT_SCHEDULES = 5
 
 def snapshot() -> dict[str, Any]:
     """Counters, queue sizes, workers, delayed jobs and the next schedules, read now."""
-    info = stats.info()
-    sizes = queue_api.sizes(queue_api.names())
+    sizes, info = stats.snapshot()
     return {
         "processed": info["processed"],
         "failed": info["failed"],
-        "pending": sum(sizes.values()),
+        "pending": info["pending"],
         "queues": sizes,
         "workers": {"total": info["workers"], "busy": info["working"], "idle": info["workers"] - info["working"]},
         "delayed": {"jobs": delayed.count_all(), "timestamps": delayed.schedule_size()},

@@ -12,3 +12,12 @@ def test_info_counts_like_ruby_resque(fake_redis):
     assert info() == {"pending": 2, "processed": 5, "failed": 1, "queues": 2, "workers": 2, "working": 1}
     assert stats.get("processed") == 5
     assert stats.get("failed", "h:1:test") == 0
+
+
+def test_snapshot_gives_each_queue_size_with_the_summary(fake_redis):
+    support.remember.delay(1)
+    support.remember.delay(2)
+    support.ClassJob.delay(3)
+    sizes, summary = stats.snapshot()
+    assert sizes == {"classy": 1, "test": 2}
+    assert summary == info()

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-import django_resque
+from django_resque import stats
 from django_resque.exceptions import ResqueConnectionError
 
 
@@ -19,8 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            summary = django_resque.info()
-            sizes = {name: django_resque.size(name) for name in django_resque.queues()}
+            sizes, summary = stats.snapshot()
         except ResqueConnectionError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
