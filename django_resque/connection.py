@@ -8,10 +8,8 @@ the new pid; either way no socket is ever shared between processes.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -19,7 +17,7 @@ import redis
 from redis.cluster import ClusterNode, RedisCluster
 from redis.sentinel import Sentinel
 
-from . import conf
+from . import conf, held_connection
 from .exceptions import ResqueConfigurationError, ResqueConnectionError
 
 _client: redis.Redis | None = None
@@ -62,27 +60,48 @@ def inherit() -> None:
 
 
 def execute(client: Any, *args: Any) -> Any:
-    """One command and its raw reply, on a connection from ``client``'s pool.
+    """One command and its raw reply, on the process's held connection or one from ``client``'s pool.
 
-    The connection handling of ``client.execute_command`` (pool, the client's retry
-    policy, disconnect on error) without its per-call layers (option filtering,
-    observability hooks, response callbacks), which cost a small command about as much
-    CPU as its round trip. Clusters, single-connection clients and other client types
-    take their usual path.
+    The connection handling of ``client.execute_command`` (redis-py's connections and
+    pool, the client's retry policy, disconnect on error) without its per-call layers
+    (option filtering, observability hooks, response callbacks), which cost a small
+    command about as much CPU as its round trip; see ``held_connection`` for the
+    connection kept between calls. Clusters, single-connection clients and other
+    client types take their usual path.
     """
     if type(client) is not redis.Redis or client.connection is not None:
         return client.execute_command(*args)
     pool = client.connection_pool
+    reply = held_connection.run(pool, _call_with_retry, args)
+    if reply is not held_connection.UNAVAILABLE:
+        return reply
     conn = pool.get_connection()
     try:
-        return conn.retry.call_with_retry(lambda: _send_and_read(conn, args), lambda _error: conn.disconnect())
+        return _call_with_retry(conn, args)
     finally:
         pool.release(conn)
 
 
+def _call_with_retry(conn: Any, args: tuple[Any, ...]) -> Any:
+    """The command under the connection's retry policy, which disconnects before each retry."""
+    return conn.retry.call_with_retry(lambda: _send_and_read(conn, args), lambda _error: conn.disconnect())
+
+
 def _send_and_read(conn: Any, args: tuple[Any, ...]) -> Any:
-    conn.send_command(*args)
-    return conn.read_response()
+    """Send, then read the reply; on any exception but an error reply, disconnect.
+
+    redis-py disconnects on errors inside ``send_command`` and ``read_response``; this
+    also covers what can raise between the two (a signal handler's exception, a
+    timeout), so a reply is never left unread on a connection that is used again.
+    """
+    try:
+        conn.send_command(*args)
+        return conn.read_response()
+    except redis.ResponseError:  # the reply was read: the connection is clean
+        raise
+    except BaseException:
+        conn.disconnect()
+        raise
 
 
 def text(value: bytes | str) -> str:
@@ -106,13 +125,27 @@ def mask_password(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
-@contextlib.contextmanager
-def translate_errors() -> Iterator[None]:
-    """Re-raise redis-py connection failures as ResqueConnectionError naming the server."""
-    try:
-        yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
-        raise ResqueConnectionError(describe(), exc) from exc
+class _TranslateErrors:
+    """Re-raise redis-py connection failures as ResqueConnectionError naming the server.
+
+    A class rather than ``contextlib.contextmanager``: it wraps every Redis call, and a
+    generator-based one costs about a microsecond per use.
+    """
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, traceback: Any) -> None:
+        if isinstance(error, (redis.ConnectionError, redis.TimeoutError)):
+            raise ResqueConnectionError(describe(), error) from error
+
+
+_TRANSLATE_ERRORS = _TranslateErrors()
+
+
+def translate_errors() -> _TranslateErrors:
+    """``with translate_errors(): ...``: redis-py connection failures become ResqueConnectionError."""
+    return _TRANSLATE_ERRORS
 
 
 def _build_client() -> redis.Redis:

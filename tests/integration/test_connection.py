@@ -7,12 +7,20 @@ import os
 from django_resque import connection, keys, scripts
 
 
-def test_execute_returns_the_raw_reply_and_gives_the_connection_back(real_redis):
+def test_execute_returns_the_raw_reply_on_the_one_connection_it_holds(real_redis):
     client = connection.get_redis()
     assert connection.execute(client, "RPUSH", "lean", b"a", "b") == 2
     assert connection.execute(client, "LRANGE", "lean", 0, -1) == [b"a", b"b"]
     pool = client.connection_pool
-    assert len(pool._in_use_connections) == 0 and len(pool._available_connections) == 1
+    assert len(pool._in_use_connections) == 1 and len(pool._available_connections) == 0
+
+
+def test_closing_the_clients_pool_closes_the_held_connection_too(real_redis):
+    client = connection.get_redis()
+    first_id = connection.execute(client, "CLIENT", "ID")
+    client.connection_pool.disconnect()
+    assert first_id not in [entry["id"] for entry in real_redis.client_list()]
+    assert connection.execute(client, "CLIENT", "ID") != first_id  # and the next command reconnects
 
 
 def test_execute_reconnects_after_the_server_dropped_the_connection(real_redis):
