@@ -155,23 +155,41 @@ def run_eagerly(payload: Payload) -> Any:
     return registry.lookup(round_tripped.name).perform_payload(round_tripped)
 
 
-def enqueue_many(calls: Iterable[tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]]) -> int:
-    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; returns the count."""
-    prepared = []
+Call = tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]
+
+
+def enqueue_many(calls: Iterable[Call]) -> int:
+    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; returns the count.
+
+    Every item's arguments are checked before anything is sent, so one bad item
+    enqueues none.
+    """
+    if conf.get("ALWAYS_EAGER"):
+        return _perform_many(calls)
+    encoded = []
     unique_calls = []
     for call in calls:
-        job, args, kwargs = (*call, {})[:3]
-        if job.unique and not conf.get("ALWAYS_EAGER"):
+        job, args, kwargs = _unpack(call)
+        if job.unique:
             unique_calls.append((job, job.payload(*args, **kwargs)))
-            continue
-        prepared.append((job.queue, job.payload(*args, **kwargs)))
-    if conf.get("ALWAYS_EAGER"):
-        for _queue, payload in prepared:
-            run_eagerly(payload)
-        return len(prepared)
+        else:
+            encoded.append((job.queue, payload_codec.encode_call(job.name, args, kwargs)))
     # Unique jobs each need their own lock: one script each; duplicates are not counted.
     locked = sum(unique.push(job, job.queue, payload) for job, payload in unique_calls)
-    return queue_api.push_many(prepared) + locked
+    return queue_api.push_many_encoded(encoded) + locked
+
+
+def _unpack(call: Call) -> tuple[Job, tuple[Any, ...], dict[str, Any]]:
+    args = call[1] if type(call[1]) is tuple else tuple(call[1])
+    return call[0], args, call[2] if len(call) > 2 else {}
+
+
+def _perform_many(calls: Iterable[Call]) -> int:
+    """ALWAYS_EAGER: check every item, then perform each in turn."""
+    payloads = [job.payload(*args, **kwargs) for job, args, kwargs in map(_unpack, calls)]
+    for payload in payloads:
+        run_eagerly(payload)
+    return len(payloads)
 
 
 @overload

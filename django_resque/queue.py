@@ -25,7 +25,12 @@ def push(queue: str, payload: Payload) -> None:
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
-    """Append many jobs in one MULTI round trip; all or nothing. Returns how many.
+    """Append many jobs in one MULTI round trip; all or nothing. Returns how many."""
+    return push_many_encoded((queue, payload.encode()) for queue, payload in jobs)
+
+
+def push_many_encoded(jobs: Iterable[tuple[str, str]]) -> int:
+    """``push_many`` for payloads already encoded (``payload.encode_call``).
 
     Consecutive jobs for one queue share one ``SADD`` and one ``RPUSH`` with many
     values: the same data and order as a ``SADD`` + ``RPUSH`` per job, in far fewer
@@ -44,13 +49,15 @@ def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
     return count
 
 
-def _runs_by_queue(jobs: Iterable[tuple[str, Payload]]) -> list[tuple[str, list[str]]]:
+def _runs_by_queue(jobs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]]]:
     """``(queue, [encoded payload, ...])`` for each run of consecutive jobs on one queue."""
     runs: list[tuple[str, list[str]]] = []
-    for queue, payload in jobs:
-        if not runs or runs[-1][0] != queue or len(runs[-1][1]) >= MAX_VALUES_PER_PUSH:
-            runs.append((queue, []))
-        runs[-1][1].append(payload.encode())
+    run: list[str] = []
+    for queue, encoded in jobs:
+        if not runs or queue != runs[-1][0] or len(run) >= MAX_VALUES_PER_PUSH:
+            run = []
+            runs.append((queue, run))
+        run.append(encoded)
     return runs
 
 

@@ -62,6 +62,21 @@ def test_enqueue_many_is_one_round_trip(fake_redis):
     assert [p["args"] for p in _queued(fake_redis, "test")] == [[1], [1, 2, {"scale": 3}], [2], [3]]
 
 
+def test_enqueue_many_takes_lists_and_any_iterable_of_arguments(fake_redis):
+    assert django_resque.enqueue_many([[support.remember, [1]], (support.add, iter((1, 2)), {"scale": 3})]) == 2
+    assert [p["args"] for p in _queued(fake_redis, "test")] == [[1], [1, 2, {"scale": 3}]]
+
+
+def test_enqueue_many_under_always_eager_checks_every_item_then_performs_each(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
+    with pytest.raises(JobArgumentError):
+        django_resque.enqueue_many([(support.add, (1, 2)), (support.add, ({1},))])
+    assert fake_redis.llen(support.DONE_KEY) == 0
+    assert django_resque.enqueue_many([(support.add, (1, 2)), (support.add, (3, 4), {"scale": 2})]) == 2
+    assert [json.loads(raw) for raw in fake_redis.lrange(support.DONE_KEY, 0, -1)] == [{"sum": 3}, {"sum": 14}]
+    assert fake_redis.llen(keys.queue("test")) == 0
+
+
 def test_enqueue_many_refuses_a_bad_item_without_writing_any(fake_redis):
     with pytest.raises(JobArgumentError):
         django_resque.enqueue_many([(support.remember, (1,)), (support.remember, ({1, 2},))])

@@ -89,3 +89,30 @@ def test_the_fast_check_refuses_what_the_full_check_refuses(value):
     assert payload._is_plain_json(value) is False
     with pytest.raises(JobArgumentError):
         payload.check_json_arguments([value], {})
+
+
+NAMES = ["X", 'quo"te\\back', "héllo ☃ \x01", "tests.support.jobs.remember"]
+ARGS = [(), (1, "two", {"three": 3}), ([1.5, None, True], {"nested": {"deep": ["é"]}}), ("\u2028", -0.0, 10**30)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("args", ARGS)
+def test_a_payload_encodes_byte_for_byte_as_its_whole_dict(name, args):
+    built = payload.build(name, args)
+    assert built.encode() == payload.dumps({"class": name, "args": list(args)})
+    with_extra = payload.Payload(name, list(args), {"queue": "q"})
+    assert with_extra.encode() == payload.dumps({"class": name, "args": list(args), "queue": "q"})
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("args", ARGS)
+def test_encode_call_gives_the_bytes_of_build_then_encode(name, args):
+    assert payload.encode_call(name, args) == payload.build(name, args).encode()
+    assert payload.encode_call(name, list(args), {"k": 1}) == payload.build(name, args, {"k": 1}).encode()
+
+
+def test_encode_call_refuses_non_json_arguments_as_build_does():
+    with pytest.raises(JobArgumentError, match="argument 1 is a set"):
+        payload.encode_call("job", (1, {3, 4}))
+    with pytest.raises(JobArgumentError, match="keyword argument 'when' is a datetime"):
+        payload.encode_call("job", (), {"when": dt.datetime(2026, 1, 1)})

@@ -77,7 +77,7 @@ def test_push_many_keeps_order_per_queue_and_registers_every_queue(fake_redis):
 
 def test_push_many_sends_one_rpush_per_run_of_jobs_on_a_queue():
     jobs = [("a", build("X", [n])) for n in range(2500)] + [("b", build("X", [0])), ("a", build("X", [9]))]
-    runs = queues._runs_by_queue(jobs)
+    runs = queues._runs_by_queue((queue, payload.encode()) for queue, payload in jobs)
     assert [(queue, len(encoded)) for queue, encoded in runs] == [
         ("a", 1000),
         ("a", 1000),
