@@ -3,7 +3,8 @@
 Forking costs milliseconds with Django loaded; forking the next job process while the
 current one works takes that cost off the path from one job to the next. The spare
 child is as fresh as one forked for a job: it resets signals, drops inherited DB and
-cache connections and builds its own Redis client, connecting while it waits. The
+cache connections and gets its own Redis connection (while it waits, if it will reserve
+jobs itself; else on first use). The
 parent hands it the job's record over a pipe once the job is reserved and recorded
 in ``worker:<id>``, exactly as before, so the no-job-lost guarantee is unchanged: a spare holds no job until it has one.
 
@@ -32,13 +33,17 @@ logger = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 
 
-def await_first_job(channel: ChildChannel, parent: int) -> reserve.Reservation | None:
-    """In the spare: get ready, then wait for the parent's job; None if the parent left."""
+def await_first_job(channel: ChildChannel, parent: int, connect: bool = True) -> reserve.Reservation | None:
+    """In the spare: get ready, then wait for the parent's job; None if the parent left.
+
+    ``connect``: open the Redis connection now, for a child that will reserve jobs itself.
+    """
     set_death_signal(signal.SIGKILL)
     if os.getppid() != parent:
         return None  # the parent died before the death signal was armed
     title.set_title("Pre-forked by %d, waiting for a job" % parent)
-    warm_up()
+    if connect:
+        warm_up()
     record = channel.receive_job()
     set_death_signal(0)
     if record is None:
