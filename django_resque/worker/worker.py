@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 from .. import conf, scripts
 from ..exceptions import DirtyExitError
@@ -63,6 +64,8 @@ class Worker:
         self.has_forked = False
         self.spare: JobProcess | None = None  # pre-forked, waiting for its job
         self.finished: reserve.Finished | None = None  # done; its record goes with the next reserve
+        self.db_connected = True  # until the first close: anything before us may have connected
+        connection_created.connect(self._note_db_connection)
         self.exiting: list[int] = []
         self.check_orphan = False
         self.next_tick = 0.0
@@ -227,7 +230,13 @@ class Worker:
             # child's full collection would otherwise copy every page it shares with us.
             gc.collect()
             gc.freeze()
-        connections.close_all()  # the parent holds no DB connection across a fork
+        if self.db_connected:  # the parent holds no DB connection across a fork
+            connections.close_all()
+            self.db_connected = False
+
+    def _note_db_connection(self, **kwargs: object) -> None:
+        """A database connection opened in this process (e.g. by a failure backend)."""
+        self.db_connected = True
 
     def discard(self, spare: JobProcess) -> None:
         """Kill a pre-forked process that holds no job (dead, or it could not take one)."""

@@ -103,3 +103,20 @@ def test_stopping_finishes_the_last_job_instead_of_failing_it(fake_redis):
     worker = _worker_with_finished_job(fake_redis, RECORD)
     worker.unregister()
     assert fake_redis.llen(keys.failed()) == 0 and fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_database_connections_are_closed_before_a_fork_only_when_one_was_opened(fake_redis, monkeypatch):
+    from django.db import connection, connections
+    from django.db.backends.signals import connection_created
+
+    closed = []
+    real_close_all = connections.close_all
+    monkeypatch.setattr(connections, "close_all", lambda: (closed.append(1), real_close_all()))
+    worker = Worker(WorkerOptions(queues=["q"]))
+    worker.has_forked = True
+    worker.before_forking()
+    worker.before_forking()
+    assert closed == [1]  # once at first (anything may have connected before), then nothing to close
+    connection_created.send(type(connection), connection=connection)  # e.g. a failure backend's query
+    worker.before_forking()
+    assert closed == [1, 1]
