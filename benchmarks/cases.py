@@ -60,12 +60,15 @@ PEER_WORKERS = (
     ("celery", "prefork-2", "Celery prefork -c 2", "workers-2"),
     ("huey", "thread", "Huey consumer -k thread -w 1", "no-fork"),
 )
+# What our default verbosity costs: two log lines per job (every other row logs warnings only).
+LOGGING_MODE = "no-fork-v1"
 OUR_LABELS = {
     "fork": "ours: fork per job (default)",
     "fork-no-prefork": "ours: fork per job, --no-prefork",
     "jobs-per-fork-100": "ours: --jobs-per-fork 100",
     "no-fork": "ours: --no-fork",
     "workers-2": "ours: --workers 2",
+    LOGGING_MODE: "ours: --no-fork -v 1 (a log line per job start and end)",
 }
 
 
@@ -109,11 +112,12 @@ def processing_cases(quick: bool) -> list[Case]:
     """Pre-enqueued jobs, one worker; counts sized so each run lasts a few seconds at most."""
     scale, seconds = (0.1, 1.5) if quick else (1.0, 3.0)
     counts = {"fork": 2000, "fork-no-prefork": 2000, "jobs-per-fork-100": 10_000, "no-fork": 10_000, "workers-2": 4000}
+    counts[LOGGING_MODE] = counts["no-fork"]
     counts |= {"rq:fork": 300, "rq:simple": 1500, "celery:solo": 4000, "celery:prefork-2": 4000, "huey:thread": 8000}
     cases = []
     for kind, group in (("noop", "process no-op"), ("sleep_1ms", "process 1 ms")):
         divisor = 1 if kind == "noop" else 3
-        for mode in OUR_MODES:
+        for mode in (*OUR_MODES, LOGGING_MODE) if kind == "noop" else OUR_MODES:
             n = max(100, int(counts[mode] * scale / divisor))
             cases.append(
                 Case(f"ours-{mode}-{kind}", group, OUR_LABELS[mode], "ours", "process", mode, kind, n, seconds)

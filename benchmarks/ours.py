@@ -19,6 +19,7 @@ MODES: dict[str, list[str]] = {
     "jobs-per-fork-100": ["--jobs-per-fork", "100"],
     "no-fork": ["--no-fork"],
     "workers-2": ["--workers", "2"],
+    "no-fork-v1": ["--no-fork", "-v", "1"],
 }
 
 
@@ -71,7 +72,8 @@ def queue_key() -> str:
 
 
 def worker_argv(mode: str) -> list[str]:
-    return [sys.executable, "-m", "django", "resque_work", "--queues", _jobs().QUEUE, *MODES[mode]]
+    """Warnings only, as every peer's worker here; a mode's own ``-v`` comes later and wins."""
+    return [sys.executable, "-m", "django", "resque_work", "--queues", _jobs().QUEUE, "-v", "0", *MODES[mode]]
 
 
 def enqueue_stamp(sent: float) -> None:

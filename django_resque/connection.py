@@ -46,14 +46,14 @@ def reset() -> None:
 def inherit() -> None:
     """In a forked child: keep the parent's ``redis.Redis`` client, with none of its sockets.
 
-    Its connection pool sees the new pid and starts empty (redis-py's ``_checkpid``),
-    so the child opens its own connection and never touches the parent's sockets.
-    Building a new client instead costs a job process hundreds of copied pages. Other
-    clients (RedisCluster) are rebuilt.
+    Its connection pool sees the new pid on first use and starts empty (redis-py's
+    ``_checkpid``, run by every pool method that hands out or takes back a connection),
+    so the child opens its own connection and never touches the parent's sockets; a
+    child that never uses Redis never pays for it. Building a new client instead costs
+    a job process hundreds of copied pages. Other clients (RedisCluster) are rebuilt.
     """
     global _client_pid
     if _client is not None and type(_client) is redis.Redis:
-        _client.connection_pool._checkpid()
         _client_pid = os.getpid()
     else:
         reset()

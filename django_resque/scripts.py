@@ -129,14 +129,25 @@ return n
 
 # Workers ------------------------------------------------------------------------
 
-# Take the first job of the first non-empty queue, in the order given, and record it
-# in worker:<id> in the same step: a job is never only in a process's memory.
-# KEYS: worker:<id>, queues set, pause-all-workers.
-# ARGV: queue key prefix, run_at, then queue names or globs (``*``, ``?``), as Ruby:
-# each glob expands to the matching known queues, sorted; duplicates are skipped.
+# Finish the job the worker last ran (if any), then take the first job of the first
+# non-empty queue, in the order given, and record it in worker:<id> in the same step:
+# a job is never only in a process's memory, and one round trip serves both.
+# KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
+# ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
+# ('' for none), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
+# to the matching known queues, sorted; duplicates are skipped.
+# The finished record is deleted and counted only if it is still there (FINISH_JOB).
+# A new record never equals the finished one (identical jobs in one second get the
+# later run_at, which Ruby only displays), so after a lost reply the worker can tell
+# from worker:<id> alone whether this script ran.
 # Returns nil (nothing to do), 1 (all workers paused) or {queue, record}.
 # A payload that is not JSON is kept as a JSON string inside the record.
 RESERVE = """
+local finished = ARGV[4]
+if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
+  redis.call('DEL', KEYS[1])
+  for i = 4, #KEYS do redis.call('INCRBY', KEYS[i], 1) end
+end
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
 local function glob_pattern(glob)
@@ -146,7 +157,7 @@ local function glob_pattern(glob)
   return '^' .. p .. '$'
 end
 local names, seen, known = {}, {}, nil
-for i = 3, #ARGV do
+for i = 5, #ARGV do
   local want = ARGV[i]
   if string.find(want, '[%*%?]') then
     if not known then known = redis.call('SMEMBERS', KEYS[2]); table.sort(known) end
@@ -163,7 +174,10 @@ for _, name in ipairs(names) do
   if raw then
     local payload = raw
     if not pcall(cjson.decode, raw) then payload = cjson.encode(raw) end
-    local record = '{"queue":' .. cjson.encode(name) .. ',"run_at":"' .. ARGV[2] .. '","payload":' .. payload .. '}'
+    local head = '{"queue":' .. cjson.encode(name) .. ',"run_at":"'
+    local tail = '","payload":' .. payload .. '}'
+    local record = head .. ARGV[2] .. tail
+    if record == finished then record = head .. ARGV[3] .. tail end
     redis.call('SET', KEYS[1], record)
     return {name, record}
   end

@@ -54,7 +54,7 @@ def queue_key() -> str:
 
 
 def worker_argv(mode: str) -> list[str]:
-    return [sys.executable, "-m", "huey.bin.huey_consumer", "benchmarks.peers.huey_side.huey", *MODES[mode]]
+    return [sys.executable, "-m", "huey.bin.huey_consumer", "benchmarks.peers.huey_side.huey", "-q", *MODES[mode]]
 
 
 def enqueue_stamp(sent: float) -> None:

@@ -43,7 +43,7 @@ def run(
     try:
         prepare_after_fork()
         if reservation is None:
-            reservation = prefork.await_first_job(channel, parent)
+            reservation = prefork.await_first_job(channel, parent, connect=jobs_per_fork > 1)
         if reservation is not None:
             perform.send(after_fork, None, worker_id=worker_id, reservation=reservation)
             _work_jobs(reservation, worker_id, queues, jobs_per_fork, default_timeout, channel)
@@ -71,14 +71,21 @@ def _work_jobs(
     default_timeout: float | None,
     channel: ChildChannel,
 ) -> None:
+    """Work jobs until ``jobs_left`` is spent or the parent asks us to stop.
+
+    A child forked for one job leaves its record to the parent, which knows it and
+    finishes it in its next reserve: such a child, unless its job fails or uses Redis,
+    never opens a Redis connection at all.
+    """
     current: Any = reservation
     parent = os.getppid()
+    hand_back = jobs_left == 1
     while True:
         title.processing(current.queue, current.name)
         # Redis away after the job: retry while our worker lives; if it is gone, the
         # record stays in Redis for pruning, and an orphan must not linger forever.
-        perform.work(current, worker_id, give_up=lambda: os.getppid() != parent)
-        channel.done()
+        failed = perform.work(current, worker_id, give_up=lambda: os.getppid() != parent, finish_record=not hand_back)
+        channel.done(failed if hand_back else None)
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
             return

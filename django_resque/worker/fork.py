@@ -33,8 +33,10 @@ class ChildChannel:
     def started(self, timeout: float | None) -> None:
         self._send(b"s %s\n" % (NO_TIMEOUT if timeout is None else repr(float(timeout))).encode())
 
-    def done(self) -> None:
-        self._send(b"d\n")
+    def done(self, failed: bool | None = None) -> None:
+        """The job is over; ``failed`` is None if the child finished its record, else the
+        parent finishes it (``reserve.Finished``) and this says whether the job failed."""
+        self._send(b"d\n" if failed is None else b"d %d\n" % failed)
 
     def received(self) -> None:
         """A pre-forked child has its job (sent before any of the job's code runs)."""
@@ -61,7 +63,8 @@ class ChildChannel:
 @dataclass(frozen=True)
 class Message:
     kind: str  # "s" (job started), "d" (job done) or "r" (pre-forked child got its job)
-    timeout: float | None = None
+    timeout: float | None = None  # "s": the job's timeout
+    failed: bool | None = None  # "d": whether the job failed, if the parent must finish its record
 
 
 class JobProcess:
@@ -178,5 +181,7 @@ def _read_exact(fd: int, size: int) -> bytes | None:
 
 def _parse(line: bytes) -> Message:
     kind, _, rest = line.decode().partition(" ")
+    if kind == "d":
+        return Message(kind, failed=None if rest == "" else rest == "1")
     timeout = None if rest in ("", NO_TIMEOUT) else float(rest)
     return Message(kind, timeout)

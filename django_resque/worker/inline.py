@@ -17,16 +17,16 @@ from ..exceptions import JobTerminatedError, JobTimeoutError
 
 
 class InlineLimits:
-    """Context manager arming SIGALRM around one in-process job."""
+    """Context manager arming SIGALRM around one in-process job (only if a limit applies)."""
 
     def __init__(self, timeout: float | None, name: str) -> None:
         self.timeout, self.name = timeout, name
         self._error: Exception | None = None
         self._active = False
+        self._armed = False
 
     def __enter__(self) -> InlineLimits:
         self._active = True
-        signal.signal(signal.SIGALRM, self._alarm)
         if self.timeout:
             self._arm(self.timeout, JobTimeoutError("Job %s exceeded its timeout of %ss" % (self.name, self.timeout)))
         return self
@@ -35,8 +35,10 @@ class InlineLimits:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+        if self._armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL)
+            self._armed = False
 
     def terminate_after(self, grace: float, signal_name: str) -> None:
         """Stop the job after ``grace`` seconds (sooner if its timeout comes first)."""
@@ -51,6 +53,9 @@ class InlineLimits:
     def _arm(self, seconds: float, error: Exception) -> None:
         self._error = error
         self._deadline = time.monotonic() + seconds
+        if not self._armed:
+            signal.signal(signal.SIGALRM, self._alarm)
+            self._armed = True
         signal.setitimer(signal.ITIMER_REAL, seconds)
 
     def _alarm(self, signum: int, frame: object) -> None:

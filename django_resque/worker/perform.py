@@ -40,8 +40,13 @@ def work(
     worker_id: str,
     give_up: Callable[[], bool] = lambda: False,
     limits: AbstractContextManager[Any] | None = None,
+    finish_record: bool = True,
 ) -> bool:
-    """Perform and report ``reservation`` (within ``limits``, e.g. a timer); True if it failed."""
+    """Perform and report ``reservation`` (within ``limits``, e.g. a timer); True if it failed.
+
+    With ``finish_record`` False the job's record is left for the worker's next reserve
+    to finish (``reserve.Finished``): a job that fails is still recorded here.
+    """
     label, started = job_label(reservation), time.monotonic()
     logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
     try:
@@ -53,9 +58,11 @@ def work(
         reconnect.until_done(lambda: unique.release(reservation.failure_payload()), "unique release", give_up)
     else:
         report_failure(error, reservation, worker_id, job, give_up)
-    done = reconnect.until_done(
-        lambda: finish(worker_id, reservation.record, failed=error is not None), "finishing the job", give_up
-    )
+    done: object = True
+    if finish_record:
+        done = reconnect.until_done(
+            lambda: finish(worker_id, reservation.record, failed=error is not None), "finishing the job", give_up
+        )
     outcome = "failed (%s: %s)" % (type(error).__name__, error) if error is not None else "done"
     logger.info(
         "Job %s %s from %s %s in %.3fs%s",

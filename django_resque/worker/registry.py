@@ -75,11 +75,15 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
 
     ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``).
     """
-    counted = count_for or worker_id
-    names = ("processed", "failed") if failed else ("processed",)
-    counters = [keys.stat(name) for name in names] + [keys.stat(name, counted) for name in names]
+    counters = counters_for(count_for or worker_id, failed)
     with translate_errors():
         return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
+
+
+def counters_for(worker_id: str, failed: bool) -> list[str]:
+    """The stat keys a finished job increments: global and ``worker_id``'s."""
+    names = ("processed", "failed") if failed else ("processed",)
+    return [keys.stat(name) for name in names] + [keys.stat(name, worker_id) for name in names]
 
 
 def server_time() -> dt.datetime:

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import DirtyExitError, JobTimeoutError, ResqueError
 from .fork import JobProcess, describe_exit
+from .reserve import Finished, Reservation
 
 if TYPE_CHECKING:
-    from .reserve import Reservation
     from .worker import Worker
 
 logger = logging.getLogger(__name__)
@@ -23,8 +23,9 @@ class ChildWatch:
 
     def __init__(self, worker: Worker, process: JobProcess, reservation: Reservation, timeout: float | None):
         self.worker, self.process = worker, process
-        self.name = reservation.name
+        self.name, self.record = reservation.name, reservation.record
         self.in_flight = True
+        self.handed_back: Finished | None = None  # the job is done; its record is ours to finish
         self.deadline = time.monotonic() + timeout if timeout else None
         self.timeout = timeout
         self.kill_deadline: float | None = None
@@ -60,6 +61,8 @@ class ChildWatch:
                 self.received = True
             elif message.kind == "d":
                 self.in_flight, self.deadline = False, None
+                if message.failed is not None:
+                    self.handed_back = Finished(self.record, message.failed)
             elif message.kind == "s":
                 self.in_flight, self.timeout = True, message.timeout
                 self.deadline = time.monotonic() + message.timeout if message.timeout else None

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.db import connections
+from django.db.backends.signals import connection_created
 
 from .. import conf, scripts
 from ..exceptions import DirtyExitError
@@ -62,6 +63,9 @@ class Worker:
         self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
         self.has_forked = False
         self.spare: JobProcess | None = None  # pre-forked, waiting for its job
+        self.finished: reserve.Finished | None = None  # done; its record goes with the next reserve
+        self.db_connected = True  # until the first close: anything before us may have connected
+        connection_created.connect(self._note_db_connection)
         self.exiting: list[int] = []
         self.check_orphan = False
         self.next_tick = 0.0
@@ -103,9 +107,11 @@ class Worker:
             if self.check_orphan:
                 self.resume_orphan()
             if self.update_pause():
+                self.finish_now()
                 self.idle(self.options.interval)
                 return True
-            reservation = reserve.reserve(self.id, self.queues)
+            reservation = reserve.reserve(self.id, self.queues, self.finished)
+            self.finished = None
             if reservation is None and self.options.burst:
                 return False
             if isinstance(reservation, reserve.Reservation):
@@ -155,6 +161,7 @@ class Worker:
         logger.info("Worker %s stopped%s", self.id, "" if done else " (Redis unreachable: pruning will clean up)")
 
     def unregister(self) -> bool:
+        self.finish_now()
         recovery.recover(self.id, DirtyExitError("Job still being processed"))
         registry.unregister_keys(self.id)
         return True
@@ -170,13 +177,14 @@ class Worker:
             watch.run()
         finally:
             process.close()
+        self.finished = watch.handed_back
         if not watch.received and not watch.killed_by and not self.intent.shutdown:
             # The pre-forked process died before it had the job: none of its code ran.
             logger.warning("Pre-forked pid %d died before taking %s; forking for it", process.pid, reservation.name)
             self.fork_and_watch(reservation, use_spare=False)
         elif process.status is None:
             self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
-        elif watch.in_flight or process.status != 0:
+        elif watch.in_flight or (process.status != 0 and self.finished is None):
             self.recover_from_child(watch)
 
     def job_process_for(self, reservation: reserve.Reservation, use_spare: bool) -> tuple[JobProcess, bool]:
@@ -222,7 +230,13 @@ class Worker:
             # child's full collection would otherwise copy every page it shares with us.
             gc.collect()
             gc.freeze()
-        connections.close_all()  # the parent holds no DB connection across a fork
+        if self.db_connected:  # the parent holds no DB connection across a fork
+            connections.close_all()
+            self.db_connected = False
+
+    def _note_db_connection(self, **kwargs: object) -> None:
+        """A database connection opened in this process (e.g. by a failure backend)."""
+        self.db_connected = True
 
     def discard(self, spare: JobProcess) -> None:
         """Kill a pre-forked process that holds no job (dead, or it could not take one)."""
@@ -258,7 +272,8 @@ class Worker:
         self.flags.on_kill_request = functools.partial(self._terminate_inline, limits)
         title.processing(reservation.queue, reservation.name)
         try:
-            perform.work(reservation, self.id, lambda: self.intent.forced >= 2, limits)
+            failed = perform.work(reservation, self.id, lambda: self.intent.forced >= 2, limits, finish_record=False)
+            self.finished = reserve.Finished(reservation.record, failed)
         finally:
             self.flags.on_kill_request = None
         self.intent.take_kill_request()
@@ -301,10 +316,23 @@ class Worker:
                 title.paused()
         return self.intent.paused
 
+    def finish_now(self) -> None:
+        """Finish the last job's record without waiting for a reserve (pausing, stopping)."""
+        if self.finished is not None:
+            registry.finish(self.id, self.finished.record, self.finished.failed)
+            self.finished = None
+
     def resume_orphan(self) -> None:
-        """After a lost reply, a reserve may have recorded a job we never saw: work it."""
+        """After a lost reply, settle what the lost call did from ``worker:<id>``.
+
+        Our finished job's record still there: the call never ran, the next reserve
+        finishes it. Anything else: it ran; a job it recorded that we never saw is worked.
+        """
         orphan = reserve.current(self.id)
         self.check_orphan = False
+        if self.finished is not None and orphan is not None and orphan.record == self.finished.record:
+            return
+        self.finished = None
         if orphan is not None:
             logger.warning("Found %s in our own record after a lost connection; working it", orphan.name)
             self.process(orphan)

@@ -72,3 +72,47 @@ def test_push_script_still_works_after_the_server_forgot_it(fake_redis):
     fake_redis.script_flush()
     scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "b"])
     assert fake_redis.lrange("resque:queue:q", 0, -1) == [b"a", b"b"]
+
+
+def test_reserve_finishes_the_last_job_first_and_counts_it(fake_redis):
+    _push("q", b'{"class":"A","args":[1]}')
+    _push("q", b'{"class":"A","args":[2]}')
+    first = reserve.reserve("w", ["q"])
+    second = reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=True))
+    assert second.payload["args"] == [2]
+    assert fake_redis.get(keys.worker("w")) == second.record
+    counts = {name: fake_redis.get(keys.stat(name)) for name in ("processed", "failed")}
+    assert counts == {"processed": b"1", "failed": b"1"}
+    assert fake_redis.get(keys.stat("processed", "w")) == b"1"
+    assert reserve.reserve("w", ["q"], reserve.Finished(second.record, failed=False)) is None
+    assert fake_redis.get(keys.worker("w")) is None
+    assert fake_redis.get(keys.stat("processed")) == b"2" and fake_redis.get(keys.stat("failed")) == b"1"
+
+
+def test_reserve_leaves_a_record_that_is_no_longer_the_finished_one(fake_redis):
+    fake_redis.set(keys.worker("w"), b"someone else's")
+    assert reserve.reserve("w", ["q"], reserve.Finished(b"ours", failed=False)) is None
+    assert fake_redis.get(keys.worker("w")) == b"someone else's"
+    assert fake_redis.get(keys.stat("processed")) is None
+
+
+def test_reserve_finishes_even_when_workers_are_paused(fake_redis):
+    _push("q", b'{"class":"A","args":[]}')
+    first = reserve.reserve("w", ["q"])
+    _push("q", b'{"class":"A","args":[]}')
+    fake_redis.set(keys.pause_all(), "true")
+    assert reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=False)) is reserve.PAUSED
+    assert fake_redis.get(keys.worker("w")) is None and fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_an_identical_next_job_never_gets_the_finished_record(fake_redis, monkeypatch):
+    """After a lost reply, worker:<id> equal to the finished record must mean "did not run"."""
+    monkeypatch.setattr(reserve.time, "time", lambda: 1_800_000_000.0)
+    for _ in range(3):
+        _push("q", b'{"class":"A","args":[]}')
+    first = reserve.reserve("w", ["q"])
+    second = reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=False))
+    third = reserve.reserve("w", ["q"], reserve.Finished(second.record, failed=False))
+    assert json.loads(first.record)["run_at"] == "2027-01-15T08:00:00Z"
+    assert json.loads(second.record)["run_at"] == "2027-01-15T08:00:01Z"  # one second later, only here
+    assert third.record == first.record

@@ -172,3 +172,14 @@ def test_supervisor_runs_n_workers_and_stops_them(real_redis, start_worker):
     supervisor.signal(signal.SIGTERM)
     assert supervisor.wait() == 0, supervisor.output()
     wait_until(lambda: real_redis.scard("resque:workers") == 0, what="workers unregistered")
+
+
+def test_job_processes_that_need_no_redis_open_no_connection(real_redis, start_worker):
+    """The parent finishes each job's record in its next reserve: 30 forks, no new connection each."""
+    jobs.noop.delay_many([()] * 30)
+    before = real_redis.info("stats")["total_connections_received"]
+    worker = start_worker("--queues", "test", "--burst")
+    assert worker.wait() == 0, worker.output()
+    opened = real_redis.info("stats")["total_connections_received"] - before
+    assert real_redis.get("resque:stat:processed") == b"30"
+    assert opened < 10, f"{opened} connections for 30 jobs"

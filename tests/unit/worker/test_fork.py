@@ -12,6 +12,8 @@ def _child(channel):
     channel.started(2.5)
     channel.done()
     channel.started(None)
+    channel.done(failed=True)
+    channel.done(failed=False)
     os._exit(4)
 
 
@@ -20,10 +22,10 @@ def test_messages_and_exit_status():
     try:
         while process.reap() is None:
             os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-        kinds = [(m.kind, m.timeout) for m in process.messages()]
+        kinds = [(m.kind, m.timeout, m.failed) for m in process.messages()]
     finally:
         process.close()
-    assert kinds == [("s", 2.5), ("d", None), ("s", None)]
+    assert kinds == [("s", 2.5, None), ("d", None, None), ("s", None, None), ("d", None, True), ("d", None, False)]
     assert describe_exit(process.status) == "exited with status 4"
 
 

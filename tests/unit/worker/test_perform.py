@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from django_resque import keys, signals
 from django_resque.exceptions import JobTimeoutError
 from django_resque.worker import perform, reserve
@@ -83,3 +85,26 @@ def test_timeout_precedence(settings):
     assert perform.timeout_for(own, 5) == 1
     assert perform.timeout_for(other, 5) == 5
     assert perform.timeout_for(other, None) == 9
+
+
+def test_inline_limits_touch_sigalrm_only_when_a_limit_is_armed():
+    import signal
+    import time
+
+    from django_resque.exceptions import JobTerminatedError
+
+    def own(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGALRM, own)
+    try:
+        with InlineLimits(None, "free"):
+            assert signal.getsignal(signal.SIGALRM) is own
+        assert signal.getsignal(signal.SIGALRM) is own
+        with pytest.raises(JobTerminatedError), InlineLimits(None, "stopped") as limits:
+            limits.terminate_after(0.01, "SIGTERM")
+            time.sleep(2)
+        assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import struct
-import sys
 
 import pytest
 
@@ -28,30 +26,26 @@ def test_the_handed_record_becomes_the_reservation(channel, fake_redis):
     child_channel, down_write = channel
     os.write(down_write, struct.pack(">I", len(RECORD)) + RECORD)
     os.close(down_write)
-    try:
-        reservation = prefork.await_first_job(child_channel, os.getppid())
-    finally:
-        prefork.set_death_signal(0)
+    reservation = prefork.await_first_job(child_channel, os.getppid())
     assert reservation is not None
     assert (reservation.queue, reservation.name, reservation.record) == ("test", "tests.support.jobs.noop", RECORD)
 
 
-def test_no_job_when_the_parent_closed_the_pipe_or_is_not_our_parent(channel, fake_redis):
+def test_no_job_when_the_parent_closed_the_pipe(channel, fake_redis):
     child_channel, down_write = channel
     os.close(down_write)
-    try:
-        assert prefork.await_first_job(child_channel, os.getppid()) is None
-        assert prefork.await_first_job(child_channel, os.getppid() + 1) is None
-    finally:
-        prefork.set_death_signal(0)
+    assert prefork.await_first_job(child_channel, os.getppid()) is None
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_the_death_signal_is_armed_and_cleared():
-    try:
-        assert prefork.set_death_signal(signal.SIGKILL)
-    finally:
-        assert prefork.set_death_signal(0)
+def test_a_spare_connects_while_waiting_only_if_it_will_reserve_jobs_itself(channel, fake_redis, monkeypatch):
+    child_channel, down_write = channel
+    os.close(down_write)
+    pinged = []
+    monkeypatch.setattr(fake_redis, "ping", lambda: pinged.append(1))
+    prefork.await_first_job(child_channel, os.getppid(), connect=False)
+    assert pinged == []
+    prefork.await_first_job(child_channel, os.getppid(), connect=True)
+    assert pinged == [1]
 
 
 def test_warm_up_survives_redis_being_away(monkeypatch, fake_redis):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
+from django_resque import keys
 from django_resque.exceptions import DirtyExitError, JobTimeoutError
 from django_resque.worker.fork import JobProcess
-from django_resque.worker.reserve import parse_record
+from django_resque.worker.reserve import Finished, parse_record
 from django_resque.worker.watch import ChildWatch
 from django_resque.worker.worker import Worker, WorkerOptions
 
@@ -37,6 +40,27 @@ def _received_then_done(channel):
 def test_a_job_reported_done_is_not_in_flight_and_was_received():
     watch = _watch(_received_then_done, handed=True, jobs_per_fork=2)
     assert watch.received and not watch.in_flight and watch.process.status == 0
+
+
+def _handed_back_then_crashed(channel):
+    channel.received()
+    channel.done(failed=False)
+    os._exit(3)
+
+
+def test_a_job_handed_back_is_the_parents_to_finish_even_if_the_child_then_crashes(fake_redis, monkeypatch):
+    worker = Worker(WorkerOptions(queues=["test"], prefork=False))
+    fake_redis.set(keys.worker(worker.id), RECORD)
+    monkeypatch.setattr(worker, "job_process_for", lambda *_: (JobProcess.spawn(_handed_back_then_crashed), True))
+    monkeypatch.setattr(worker, "recover_from_child", lambda _watch: pytest.fail("a finished job was recovered"))
+    worker.flags.install()
+    try:
+        worker.fork_and_watch(parse_record(RECORD))
+        worker.reap_exiting(block=True)
+    finally:
+        worker.flags.close()
+    assert worker.finished == Finished(RECORD, failed=False)
+    assert fake_redis.get(keys.worker(worker.id)) == RECORD  # until the next reserve finishes it
 
 
 def test_a_pre_forked_process_dying_silently_never_received_its_job():

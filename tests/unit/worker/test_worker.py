@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from django_resque import keys
+from django_resque.worker import reserve
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
@@ -50,3 +53,70 @@ def test_no_spare_is_forked_when_prefork_is_off_shutting_down_or_before_fork_is_
     finally:
         before_fork.disconnect(receiver)
     assert off.spare is None and stopping.spare is None and listened.spare is None
+
+
+RECORD = b'{"queue":"q","run_at":"x","payload":{"class":"tests.support.jobs.noop","args":[]}}'
+OTHER = b'{"queue":"q","run_at":"y","payload":{"class":"tests.support.jobs.noop","args":[1]}}'
+
+
+def _worker_with_finished_job(fake_redis, stored: bytes | None) -> Worker:
+    worker = Worker(WorkerOptions(queues=["q"], burst=True, fork=False))
+    worker.finished = reserve.Finished(RECORD, failed=False)
+    if stored is not None:
+        fake_redis.set(keys.worker(worker.id), stored)
+    return worker
+
+
+def test_a_lost_call_that_never_ran_keeps_the_finished_job_for_the_next_reserve(fake_redis, monkeypatch):
+    worker = _worker_with_finished_job(fake_redis, RECORD)
+    monkeypatch.setattr(worker, "process", lambda reservation: pytest.fail("a finished job ran again"))
+    worker.resume_orphan()
+    assert worker.finished == reserve.Finished(RECORD, failed=False)
+    worker.work()
+    assert fake_redis.get(keys.worker(worker.id)) is None and fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_a_lost_call_that_ran_and_reserved_a_job_works_that_job(fake_redis, monkeypatch):
+    worker = _worker_with_finished_job(fake_redis, OTHER)
+    worked = []
+    monkeypatch.setattr(worker, "process", worked.append)
+    worker.resume_orphan()
+    assert worker.finished is None and [job.record for job in worked] == [OTHER]
+
+
+def test_a_lost_call_that_ran_and_found_nothing_forgets_the_finished_job(fake_redis):
+    worker = _worker_with_finished_job(fake_redis, None)
+    worker.resume_orphan()
+    assert worker.finished is None
+
+
+def test_pausing_finishes_the_last_job_at_once(fake_redis, monkeypatch):
+    worker = _worker_with_finished_job(fake_redis, RECORD)
+    worker.intent.paused = worker.intent.pause_changed = True
+    monkeypatch.setattr(worker, "idle", lambda seconds: None)
+    worker.step()
+    assert worker.finished is None and fake_redis.get(keys.worker(worker.id)) is None
+    assert fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_stopping_finishes_the_last_job_instead_of_failing_it(fake_redis):
+    worker = _worker_with_finished_job(fake_redis, RECORD)
+    worker.unregister()
+    assert fake_redis.llen(keys.failed()) == 0 and fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_database_connections_are_closed_before_a_fork_only_when_one_was_opened(fake_redis, monkeypatch):
+    from django.db import connection, connections
+    from django.db.backends.signals import connection_created
+
+    closed = []
+    real_close_all = connections.close_all
+    monkeypatch.setattr(connections, "close_all", lambda: (closed.append(1), real_close_all()))
+    worker = Worker(WorkerOptions(queues=["q"]))
+    worker.has_forked = True
+    worker.before_forking()
+    worker.before_forking()
+    assert closed == [1]  # once at first (anything may have connected before), then nothing to close
+    connection_created.send(type(connection), connection=connection)  # e.g. a failure backend's query
+    worker.before_forking()
+    assert closed == [1, 1]
