@@ -11,9 +11,9 @@ and release event). The held connection skips that, and only that:
 - Thread-safe: a caller takes it with a non-blocking lock; a caller that finds it busy
   (another thread, or a signal handler enqueueing mid-command) gets ``UNAVAILABLE`` and uses
   the pool, as before.
-- Fork-safe: it belongs to the pid that took it. A forked child forgets it without
-  touching its socket (an at-fork hook, and a pid check for forks that bypass it) and
-  takes its own from its own pool.
+- Fork-safe: it belongs to the pid that took it. A forked child forgets it on first
+  use, without touching its socket, and takes its own from its own pool; an at-fork
+  hook frees the lock if a parent thread held it.
 - Checked before every command as the pool checks a connection it hands out
   (connected, nothing unread), and the caller disconnects it on any exception between
   sending a command and reading its reply (``connection.execute``).
@@ -65,7 +65,7 @@ def run(pool: Any, command: Callable[[Any, tuple[Any, ...]], Any], args: tuple[A
 
 
 def forget() -> None:
-    """Drop the held connection without touching it (a forked child: the socket is the parent's)."""
+    """Drop the held connection without touching its socket (tests, embedding)."""
     global _lock, _held
     _lock, _held = threading.Lock(), None
 
@@ -129,6 +129,16 @@ def _check(connection: Any) -> None:
 def _watch_forks() -> None:
     global _watching_forks
     if not _watching_forks and hasattr(os, "register_at_fork"):
-        # A child forked while another thread held the lock would find it locked forever.
-        os.register_at_fork(after_in_child=forget)
+        os.register_at_fork(after_in_child=_unlock_in_child)
         _watching_forks = True
+
+
+def _unlock_in_child() -> None:
+    """A child forked while a parent thread was mid-command: that thread is not here to release the lock.
+
+    Nothing else is touched, so a job process that never uses Redis copies no page for
+    this; the parent's connection is dropped by the pid check on first use.
+    """
+    global _lock
+    if _lock.locked():
+        _lock = threading.Lock()

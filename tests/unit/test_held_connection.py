@@ -67,12 +67,16 @@ def test_a_forked_child_leaves_the_parents_connection_alone_and_takes_its_own(mo
     assert parents._sock is parent_socket  # not disconnected, not given back
 
 
-def test_the_fork_hook_frees_a_lock_a_parent_thread_held():
-    held_connection._lock.acquire()
-    held_connection.forget()  # what the at-fork hook runs in the child
+def test_the_fork_hook_frees_a_lock_a_parent_thread_held_and_nothing_else():
+    client = _client()
+    connection.execute(client, "PING")
+    parents = held_connection._held
+    held_connection._unlock_in_child()  # as in a child forked while no thread held it
+    assert held_connection._lock.acquire(blocking=False)
+    held_connection._unlock_in_child()  # as in a child forked while a thread held it
     assert held_connection._lock.acquire(blocking=False)
     held_connection._lock.release()
-    assert held_connection._held is None
+    assert held_connection._held is parents  # left to the pid check
 
 
 def test_an_exception_between_send_and_read_disconnects_it(monkeypatch):
