@@ -81,6 +81,7 @@ def test_a_forked_child_uses_its_own_connection_and_the_parent_keeps_its_own(cli
     assert connection.execute(client, "RPUSH", "after-fork", "a") == 1
 
 
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # the point of the test
 def test_a_child_forked_while_another_thread_holds_it_still_gets_a_held_connection(client):
     connection.execute(client, "PING")
     taken, release = threading.Event(), threading.Event()
