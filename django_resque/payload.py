@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-import json.encoder
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,30 +28,6 @@ def dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def _args_encoder(make: Callable[..., Any] | None) -> Callable[[Any], str]:
-    """``dumps`` for job arguments: the C encoder behind ``JSONEncoder.encode``, built once.
-
-    ``JSONEncoder.encode`` builds that encoder (``json.encoder.c_make_encoder``, passed
-    as ``make``) anew on every call, about half the cost of encoding a job's arguments.
-    This one has the same options, without the table of containers being encoded that
-    catches cycles: arguments are checked first (a cycle fails that check) or were
-    decoded from JSON. Where there is no C encoder, or it differs on a probe, ``dumps``.
-    """
-    if make is None:
-        return dumps
-    try:
-        encode = make(None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",", False, False, False)
-        probe = [1, -2.5, 'é"\n\u2028', None, True, {"k": [{}]}, []]
-        if "".join(encode(probe, 0)) == dumps(probe):
-            return lambda value: "".join(encode(value, 0))
-    except TypeError:  # another signature
-        pass
-    return dumps
-
-
-_dumps_args = _args_encoder(getattr(json.encoder, "c_make_encoder", None))
-
-
 @functools.lru_cache(maxsize=512)
 def _head(name: str) -> str:
     """``{"class":<name>,"args":``: what every payload without extra keys starts with."""
@@ -62,7 +36,7 @@ def _head(name: str) -> str:
 
 def _encode(name: str, args: Any) -> str:
     """``dumps({"class": name, "args": args})``, byte for byte, encoding only ``args``."""
-    return _head(name) + _dumps_args(args) + "}"
+    return _head(name) + dumps(args) + "}"
 
 
 @dataclass(frozen=True)

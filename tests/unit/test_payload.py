@@ -116,29 +116,3 @@ def test_encode_call_refuses_non_json_arguments_as_build_does():
         payload.encode_call("job", (1, {3, 4}))
     with pytest.raises(JobArgumentError, match="keyword argument 'when' is a datetime"):
         payload.encode_call("job", (), {"when": dt.datetime(2026, 1, 1)})
-
-
-@pytest.mark.parametrize(
-    "value", [[], [1, -2.5, 10**30, 'é\u2028"\\', None, True, False], [{"k": [{}, {"n": {"m": 1.0}}]}], ["\x00"]]
-)
-def test_the_args_encoder_gives_the_bytes_of_dumps(value):
-    assert payload._dumps_args(value) == payload.dumps(value)
-
-
-def _encoder_giving(output):
-    return lambda *options: lambda value, level: [output]
-
-
-def _other_signature(*options):
-    raise TypeError("make_encoder() takes 10 arguments")
-
-
-@pytest.mark.parametrize(
-    "make", [None, _encoder_giving("[wrong]"), _other_signature], ids=["missing", "different bytes", "other signature"]
-)
-def test_the_args_encoder_falls_back_to_dumps(make):
-    assert payload._args_encoder(make) is payload.dumps
-
-
-def test_the_args_encoder_is_the_c_encoder_where_it_agrees():
-    assert payload._args_encoder(payload.json.encoder.c_make_encoder) is not payload.dumps
