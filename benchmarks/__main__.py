@@ -45,20 +45,20 @@ def run(options: argparse.Namespace) -> int:
     with RedisServer() as server:
         context = _context(server.url, peers_python, options, runs)
 
-        def save(results: list[CaseResult]) -> dict[str, object]:
+        def save(results: list[CaseResult], complete: bool = False) -> dict[str, object]:
             context["elapsed_seconds"] = time.monotonic() - started
-            context["complete"] = len(results) == len(cases)
+            context["complete"] = complete
             return _write(path, report.build(results, context))
 
         results = run_cases(cases, server.url, runs, lambda case: _python(case, peers_python), _progress, save)
-    document = save(results)
+    document = save(results, complete=True)
     print(report.render(document))
     print(f"\nJSON: {options.json}")
     return 1 if any(result.errors and not result.runs for result in results) else 0
 
 
 def _write(path: Path, document: dict[str, object]) -> dict[str, object]:
-    """Write the results so far (after every case: an interrupted run keeps what it measured)."""
+    """Write the results so far (after every run: an interrupted run keeps what it measured)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(document, indent=2) + "\n")

@@ -40,17 +40,23 @@ def run_cases(
     progress: Callable[[str], None],
     measured: Callable[[list[CaseResult]], None] = lambda results: None,
 ) -> list[CaseResult]:
-    """Every case ``runs`` times; ``measured(results so far)`` after each case, so a stopped run keeps them."""
+    """Every case ``runs`` times, in rounds; ``measured(results)`` after each run, so a stopped run keeps them.
+
+    Round by round (each case once, then each case again), not case by case: this
+    machine's speed drifts over minutes, and a ratio should compare runs taken close
+    together, not one case's runs against another's taken minutes later.
+    """
     client = redis.Redis.from_url(url)
-    results: list[CaseResult] = []
-    for number, case in enumerate(cases, 1):
-        progress(f"[{number}/{len(cases)}] {case.group}: {case.label}")
-        result = CaseResult(case)
-        for _ in range(1 if case.measure == "rss" else runs):
+    results = [CaseResult(case) for case in cases]
+    for round_number in range(1, runs + 1):
+        for number, result in enumerate(results, 1):
+            case = result.case
+            if case.measure == "rss" and round_number > 1:
+                continue  # one run: it is bounded by jobs, not repeated for a median
+            progress(f"[round {round_number}/{runs}, {number}/{len(cases)}] {case.group}: {case.label}")
             client.flushall()
             _run_once(case, url, python_for(case), result)
-        results.append(result)
-        measured(results)
+            measured(results)
     return results
 
 

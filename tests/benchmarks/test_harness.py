@@ -40,25 +40,33 @@ def test_a_quick_run_of_our_enqueue_side_prints_the_table_and_writes_json(tmp_pa
     assert document["complete"] is True
 
 
-def test_results_are_handed_over_after_every_case(monkeypatch):
+def test_cases_run_in_rounds_and_results_are_handed_over_after_every_run(monkeypatch):
     import fakeredis
 
     from benchmarks import runner
 
+    order: list[str] = []
+
+    def run_once(case, url, python, result):
+        order.append(case.key)
+        result.runs.append({"rate": 1.0})
+
     monkeypatch.setattr(runner.redis.Redis, "from_url", lambda url: fakeredis.FakeRedis())
-    monkeypatch.setattr(runner, "_run_once", lambda case, url, python, result: result.runs.append({"rate": 1.0}))
+    monkeypatch.setattr(runner, "_run_once", run_once)
     chosen = cases.enqueue_cases(quick=True)[:3]
-    seen: list[list[str]] = []
-    runner.run_cases(
+    seen: list[list[int]] = []
+    results = runner.run_cases(
         chosen,
         "redis://unused",
         2,
         lambda case: sys.executable,
         lambda message: None,
-        lambda results: seen.append([result.case.key for result in results]),
+        lambda results: seen.append([len(result.runs) for result in results]),
     )
     keys = [case.key for case in chosen]
-    assert seen == [keys[:1], keys[:2], keys]
+    assert order == keys + keys  # round by round: a ratio compares runs taken close together
+    assert seen == [[1, 0, 0], [1, 1, 0], [1, 1, 1], [2, 1, 1], [2, 2, 1], [2, 2, 2]]
+    assert [len(result.runs) for result in results] == [2, 2, 2]
 
 
 def test_percentile_is_nearest_rank():
