@@ -102,3 +102,11 @@ def test_every_case_is_bounded_and_peers_run_only_in_their_virtualenv():
         assert case.count > 0 and 0 < case.seconds <= 60, case
         assert case.is_peer == (case.side in ("rq", "django-rq", "celery", "huey"))
         assert case.side in probe.SIDES
+
+
+def test_job_costs_drains_the_jobs_and_reports_per_job_figures(real_redis):
+    from benchmarks import job_costs
+
+    line = job_costs.drain(5, "no-fork")
+    assert line.startswith("no-fork") and "faults" in line
+    assert real_redis.get("resque:stat:processed") == b"5"
