@@ -110,3 +110,12 @@ def test_job_costs_drains_the_jobs_and_reports_per_job_figures(real_redis):
     line = job_costs.drain(5, "no-fork")
     assert line.startswith("no-fork") and "faults" in line
     assert real_redis.get("resque:stat:processed") == b"5"
+
+
+def test_enqueue_costs_compares_delay_with_a_bare_rpush(real_redis):
+    from benchmarks import enqueue_costs
+
+    delay, rpush = enqueue_costs.compare(calls=20, rounds=2)
+    assert delay.startswith(".delay()") and "(evalsha)" in delay and "client CPU" in delay
+    assert rpush.startswith("client.rpush") and "(rpush)" in rpush
+    assert real_redis.llen("resque:queue:bench") == 0  # each round cleans up after itself
