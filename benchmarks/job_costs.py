@@ -14,7 +14,6 @@ Wall rates swing with the machine's load; CPU and faults per job are steadier.
 from __future__ import annotations
 
 import logging
-import os
 import resource
 import sys
 import time
@@ -61,13 +60,9 @@ def _per_job(before: tuple[float, float, int], after: tuple[float, float, int], 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 600
     modes = sys.argv[2].split(",") if len(sys.argv) > 2 else ["fork", "no-prefork", "no-fork"]
-    from django_resque.testing import RedisServer
+    from benchmarks import ours
 
-    with RedisServer() as server:
-        os.environ.update(BENCH_REDIS_URL=server.url, DJANGO_SETTINGS_MODULE="benchmarks.settings")
-        import django
-
-        django.setup()
+    with ours.on_private_server():
         logging.getLogger("django_resque").setLevel(logging.WARNING)
         for mode in modes:
             print(drain(count, mode), flush=True)

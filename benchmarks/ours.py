@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from importlib import import_module
 
 from .harness import Bounds, rate_loop
@@ -29,6 +31,17 @@ def setup(url: str) -> None:
     import django
 
     django.setup()
+
+
+@contextlib.contextmanager
+def on_private_server() -> Iterator[None]:
+    """Django set up on a private redis-server for the block (the stand-alone scripts)."""
+    from django_resque.testing import RedisServer
+
+    with RedisServer() as server:
+        os.environ["BENCH_REDIS_URL"] = server.url
+        setup(server.url)
+        yield
 
 
 def _jobs():  # imported after setup(): the jobs module needs configured settings
