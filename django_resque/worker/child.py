@@ -8,6 +8,7 @@ destructor ever sends a goodbye on the parent's sockets.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -18,7 +19,7 @@ from django.db import connections
 
 from .. import connection
 from ..signals import after_fork
-from . import perform, prefork, process_signals, reserve, title
+from . import perform, prefork, process_signals, reconnect, registry, reserve, title
 from .fork import ChildChannel
 
 logger = logging.getLogger(__name__)
@@ -80,12 +81,18 @@ def _work_jobs(
     current: Any = reservation
     parent = os.getppid()
     hand_back = jobs_left == 1
+
+    def parent_gone() -> bool:
+        return os.getppid() != parent
+
     while True:
         title.processing(current.queue, current.name)
         # Redis away after the job: retry while our worker lives; if it is gone, the
         # record stays in Redis for pruning, and an orphan must not linger forever.
-        failed = perform.work(current, worker_id, give_up=lambda: os.getppid() != parent, finish_record=not hand_back)
+        failed = perform.work(current, worker_id, give_up=parent_gone, finish_record=not hand_back)
         channel.done(failed if hand_back else None)
+        if hand_back and parent_gone():
+            _finish_for_dead_parent(current, worker_id, failed)
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
             return
@@ -93,6 +100,18 @@ def _work_jobs(
         if not isinstance(current, reserve.Reservation):
             return
         channel.started(perform.timeout_for(current, default_timeout))
+
+
+def _finish_for_dead_parent(reservation: reserve.Reservation, worker_id: str, failed: bool) -> None:
+    """Finish the record the worker would have finished: it died while the job ran.
+
+    Else pruning would take a job that ran to the end for a dirty exit, and requeue it
+    (``DIRTY_EXIT = "requeue"``) or record it as failed. The record goes only if still
+    there, so nothing is counted twice; one attempt: with Redis away too, it stays for
+    pruning.
+    """
+    finish = functools.partial(registry.finish, worker_id, reservation.record, failed)
+    reconnect.until_done(finish, "finishing the job", give_up=lambda: True)
 
 
 def _abandon(handler: Any) -> None:

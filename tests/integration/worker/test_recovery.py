@@ -90,3 +90,18 @@ def test_redis_restart_while_working_loses_nothing(restartable_redis, start_work
     wait_until(lambda: client.get("resque:stat:processed") == b"2", what="worker still working")
     assert pid_alive(worker.pid)
     client.close()
+
+
+def test_a_job_that_outlives_its_killed_worker_finishes_its_own_record(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    jobs.sleepy.delay(0.5, "orphan")
+    pid = child_pid(real_redis, "orphan")
+    worker_id = f"{socket.gethostname()}:{worker.pid}:test"
+    worker.signal(signal.SIGKILL)
+    worker.wait()
+    wait_until(lambda: not pid_alive(pid), what="the job process to end")
+    assert {"finished": "orphan"} in done(real_redis)
+    # Nobody is left to prune: the record is gone and the job counted, not failed.
+    assert real_redis.get(f"resque:worker:{worker_id}") is None
+    assert real_redis.get("resque:stat:processed") == b"1"
+    assert failures(real_redis) == []
