@@ -24,6 +24,11 @@ from .fork import ChildChannel
 
 logger = logging.getLogger(__name__)
 
+# How long a job process that handed its record back waits for the worker to say the
+# record is finished (the worker's next reserve, normally within milliseconds). Without
+# that word (the worker died, stopped, or is stuck) it finishes the record itself.
+AWAIT_FINISHED_SECONDS = 10.0
+
 _inherited: list[Any] = []  # parent's DB/cache connection objects, kept alive until _exit
 
 
@@ -91,8 +96,8 @@ def _work_jobs(
         # record stays in Redis for pruning, and an orphan must not linger forever.
         failed = perform.work(current, worker_id, give_up=parent_gone, finish_record=not hand_back)
         channel.done(failed if hand_back else None)
-        if hand_back and parent_gone():
-            _finish_for_dead_parent(current, worker_id, failed)
+        if hand_back and not channel.await_finished(parent_gone, AWAIT_FINISHED_SECONDS):
+            _finish_unless_finished(current, worker_id, failed)
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
             return
@@ -102,13 +107,13 @@ def _work_jobs(
         channel.started(perform.timeout_for(current, default_timeout))
 
 
-def _finish_for_dead_parent(reservation: reserve.Reservation, worker_id: str, failed: bool) -> None:
-    """Finish the record the worker would have finished: it died while the job ran.
+def _finish_unless_finished(reservation: reserve.Reservation, worker_id: str, failed: bool) -> None:
+    """The worker did not say it finished our record (it died, let us go, or is stuck): do it here.
 
     Else pruning would take a job that ran to the end for a dirty exit, and requeue it
     (``DIRTY_EXIT = "requeue"``) or record it as failed. The record goes only if still
-    there, so nothing is counted twice; one attempt: with Redis away too, it stays for
-    pruning.
+    there, so if the worker finished it after all nothing is counted twice. One attempt:
+    with Redis away, it stays for the worker or for pruning.
     """
     finish = functools.partial(registry.finish, worker_id, reservation.record, failed)
     reconnect.until_done(finish, "finishing the job", give_up=lambda: True)

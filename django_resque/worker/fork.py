@@ -13,6 +13,7 @@ import os
 import select
 import signal
 import struct
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -22,6 +23,9 @@ HEADER = struct.Struct(">I")  # length of a handed-over job record
 # A record is handed over only if the pipe takes it whole at once (a pipe holds 64 KiB
 # on Linux): the parent never blocks on a child that is not reading.
 MAX_HANDED = 60_000
+# Parent to child, after the child handed its record back: the record is finished.
+FINISHED = b"k"
+PARENT_CHECK_SECONDS = 0.05  # a child awaiting word checks this often that its parent lives
 
 
 class ChildChannel:
@@ -37,6 +41,24 @@ class ChildChannel:
         """The job is over; ``failed`` is None if the child finished its record, else the
         parent finishes it (``reserve.Finished``) and this says whether the job failed."""
         self._send(b"d\n" if failed is None else b"d %d\n" % failed)
+
+    def await_finished(self, parent_gone: Callable[[], bool], seconds: float) -> bool:
+        """After ``done(failed)``: True once the parent says it finished the record.
+
+        False if the pipe closed without that word (the parent died, or let us go), the
+        parent is gone, or nothing came for ``seconds``. A parent may close the pipe as it
+        dies before we are reparented, so the closed pipe alone says "no word".
+        """
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select([self.from_parent], [], [], min(left, PARENT_CHECK_SECONDS))
+            if readable:
+                data = os.read(self.from_parent, 64)
+                if not data or FINISHED in data:
+                    return bool(data)
+            elif parent_gone():
+                return False
+        return False
 
     def received(self) -> None:
         """A pre-forked child has its job (sent before any of the job's code runs)."""
@@ -159,6 +181,28 @@ class JobProcess:
     def close(self) -> None:
         for fd in self.own_fds():
             os.close(fd)
+
+
+class AwaitingChild:
+    """Our end of the pipe to a child that handed its record back and awaits word that
+    the record is finished (``ChildChannel.await_finished``); outlives the JobProcess."""
+
+    def __init__(self, process: JobProcess) -> None:
+        self.fd: int | None = os.dup(process.to_child)
+
+    def say_finished(self) -> None:
+        if self.fd is not None:
+            try:
+                os.write(self.fd, FINISHED)
+            except (BrokenPipeError, BlockingIOError):
+                pass  # it is gone, or its pipe is full of stop requests: it will not wait long
+        self.release()
+
+    def release(self) -> None:
+        """Close the pipe without the word: the child finishes the record itself, if still there."""
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 def describe_exit(status: int) -> str:

@@ -25,7 +25,7 @@ from .. import conf, scripts
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork
 from . import child, perform, pruning, reconnect, recovery, registry, reserve, title
-from .fork import JobProcess
+from .fork import AwaitingChild, JobProcess
 from .inline import InlineLimits
 from .process_signals import SignalFlags
 from .waiting import QueueWaiter
@@ -64,6 +64,7 @@ class Worker:
         self.has_forked = False
         self.spare: JobProcess | None = None  # pre-forked, waiting for its job
         self.finished: reserve.Finished | None = None  # done; its record goes with the next reserve
+        self.awaiting: AwaitingChild | None = None  # the job process of ``finished``, awaiting word
         self.db_connected = True  # until the first close: anything before us may have connected
         connection_created.connect(self._note_db_connection)
         self.exiting: list[int] = []
@@ -111,7 +112,7 @@ class Worker:
                 self.idle(self.options.interval)
                 return True
             reservation = reserve.reserve(self.id, self.queues, self.finished)
-            self.finished = None
+            self.record_finished()
             if reservation is None and self.options.burst:
                 return False
             if isinstance(reservation, reserve.Reservation):
@@ -152,6 +153,9 @@ class Worker:
     def shutdown(self) -> None:
         self._stop_heartbeat.set()
         self.drop_spare()
+        if self.awaiting is not None:  # no word: it finishes its record, or finds it finished
+            self.awaiting.release()
+            self.awaiting = None
         self.reap_exiting(block=True)
         self.waiter.close()
         deadline = time.monotonic() + SHUTDOWN_GRACE
@@ -175,6 +179,8 @@ class Worker:
         self.fork_spare(running=process)  # while the job runs: the next job waits for no fork
         try:
             watch.run()
+            if watch.handed_back is not None:
+                self.awaiting = AwaitingChild(process)
         finally:
             process.close()
         self.finished = watch.handed_back
@@ -320,7 +326,17 @@ class Worker:
         """Finish the last job's record without waiting for a reserve (pausing, stopping)."""
         if self.finished is not None:
             registry.finish(self.id, self.finished.record, self.finished.failed)
-            self.finished = None
+            self.record_finished()
+
+    def record_finished(self) -> None:
+        """The last job's record is finished in Redis: forget it, and tell its job process.
+
+        That process waits for the word; without it (we died first) it finishes the record.
+        """
+        self.finished = None
+        if self.awaiting is not None:
+            self.awaiting.say_finished()
+            self.awaiting = None
 
     def resume_orphan(self) -> None:
         """After a lost reply, settle what the lost call did from ``worker:<id>``.
@@ -332,7 +348,7 @@ class Worker:
         self.check_orphan = False
         if self.finished is not None and orphan is not None and orphan.record == self.finished.record:
             return
-        self.finished = None
+        self.record_finished()
         if orphan is not None:
             logger.warning("Found %s in our own record after a lost connection; working it", orphan.name)
             self.process(orphan)

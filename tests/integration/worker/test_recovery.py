@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 
 import pytest
 import redis
@@ -12,7 +13,7 @@ import redis
 from django_resque.testing import RedisServer
 from tests.support import jobs
 
-from .conftest import child_pid, done, failures, pid_alive, wait_until
+from .conftest import child_pid, children_of, done, failures, pid_alive, wait_until
 
 
 def test_kill_9_of_the_child_becomes_a_failure(real_redis, start_worker):
@@ -105,3 +106,29 @@ def test_a_job_that_outlives_its_killed_worker_finishes_its_own_record(real_redi
     assert real_redis.get(f"resque:worker:{worker_id}") is None
     assert real_redis.get("resque:stat:processed") == b"1"
     assert failures(real_redis) == []
+
+
+def test_a_job_process_finishes_its_record_if_the_worker_dies_before_saying_it_did(real_redis, start_worker):
+    worker = start_worker("--queues", "test")
+    jobs.sleepy.delay(0.3, "unsaid")
+    pid = child_pid(real_redis, "unsaid")
+    record_key = f"resque:worker:{socket.gethostname()}:{worker.pid}:test"
+    worker.signal(signal.SIGSTOP)  # reads no "done" and reserves nothing until it dies
+    wait_until(lambda: {"finished": "unsaid"} in done(real_redis), what="the job to end")
+    time.sleep(0.3)
+    assert pid_alive(pid) and real_redis.get(record_key) is not None  # awaiting the worker's word
+    worker.signal(signal.SIGKILL)
+    worker.wait()
+    wait_until(lambda: not pid_alive(pid), what="the job process to end")
+    assert real_redis.get(record_key) is None, worker.output()
+    assert real_redis.get("resque:stat:processed") == b"1"
+    assert failures(real_redis) == []
+
+
+def test_a_job_process_exits_once_the_worker_finished_its_record(real_redis, start_worker):
+    worker = start_worker("--queues", "test", "--no-prefork")
+    for n in range(3):
+        jobs.remember.delay(n)
+    wait_until(lambda: real_redis.get("resque:stat:processed") == b"3", what="three jobs")
+    # Told at the worker's next reserve, not after the 10 s a job process waits at most.
+    wait_until(lambda: not children_of(worker.pid), timeout=2, what="no job process left")
