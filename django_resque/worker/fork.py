@@ -191,6 +191,7 @@ class AwaitingChild:
         self.fd: int | None = os.dup(process.to_child)
 
     def say_finished(self) -> None:
+        """Tell the child its record is finished (it exits without touching Redis), then close."""
         if self.fd is not None:
             try:
                 os.write(self.fd, FINISHED)
