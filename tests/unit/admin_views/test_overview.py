@@ -74,7 +74,7 @@ def test_delayed_count_and_next_schedules(viewer_client, settings):
     settings.RESQUE = {
         **settings.RESQUE,
         "SCHEDULE": {
-            "<i>nightly</i>": {"cron": "0 3 * * *", "class": "RubyNamed", "queue": "night"},
+            "<i>nightly</i>": {"cron": "30 3 * * *", "class": "RubyNamed", "queue": "night"},  # never ties hourly
             "hourly": {"cron": "0 * * * *", "class": "RubyNamed", "queue": "hour"},
         },
     }
@@ -84,7 +84,9 @@ def test_delayed_count_and_next_schedules(viewer_client, settings):
     response = viewer_client.get(url("changelist"))
     data = response.context["stats"]
     assert data["delayed"] == {"jobs": 3, "timestamps": 2}
-    assert [entry["name"] for entry in data["next_schedules"]] == ["hourly", "<i>nightly</i>"]
-    assert data["next_schedules"][0]["next_run"].endswith(":00:00+00:00")
+    next_runs = {entry["name"]: entry["next_run"] for entry in data["next_schedules"]}
+    assert set(next_runs) == {"hourly", "<i>nightly</i>"}
+    assert [entry["next_run"] for entry in data["next_schedules"]] == sorted(next_runs.values())  # soonest first
+    assert next_runs["hourly"].endswith(":00:00+00:00") and next_runs["<i>nightly</i>"].endswith("03:30:00+00:00")
     assert "&lt;i&gt;nightly&lt;/i&gt;" in response.content.decode()
     assert viewer_client.get(url("stats")).json()["delayed"]["jobs"] == 3
