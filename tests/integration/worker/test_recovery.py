@@ -97,32 +97,21 @@ def test_a_job_that_outlives_its_killed_worker_finishes_its_own_record(real_redi
     worker = start_worker("--queues", "test")
     jobs.sleepy.delay(0.5, "orphan")
     pid = child_pid(real_redis, "orphan")
-    worker_id = f"{socket.gethostname()}:{worker.pid}:test"
-    worker.signal(signal.SIGKILL)
-    worker.wait()
-    wait_until(lambda: not pid_alive(pid), what="the job process to end")
+    _kill_and_let_the_job_process_end(worker, pid)
     assert {"finished": "orphan"} in done(real_redis)
-    # Nobody is left to prune: the record is gone and the job counted, not failed.
-    assert real_redis.get(f"resque:worker:{worker_id}") is None
-    assert real_redis.get("resque:stat:processed") == b"1"
-    assert failures(real_redis) == []
+    _assert_finished_by_the_job_process(real_redis, worker)
 
 
 def test_a_job_process_finishes_its_record_if_the_worker_dies_before_saying_it_did(real_redis, start_worker):
     worker = start_worker("--queues", "test")
     jobs.sleepy.delay(0.3, "unsaid")
     pid = child_pid(real_redis, "unsaid")
-    record_key = f"resque:worker:{socket.gethostname()}:{worker.pid}:test"
     worker.signal(signal.SIGSTOP)  # reads no "done" and reserves nothing until it dies
     wait_until(lambda: {"finished": "unsaid"} in done(real_redis), what="the job to end")
     time.sleep(0.3)
-    assert pid_alive(pid) and real_redis.get(record_key) is not None  # awaiting the worker's word
-    worker.signal(signal.SIGKILL)
-    worker.wait()
-    wait_until(lambda: not pid_alive(pid), what="the job process to end")
-    assert real_redis.get(record_key) is None, worker.output()
-    assert real_redis.get("resque:stat:processed") == b"1"
-    assert failures(real_redis) == []
+    assert pid_alive(pid) and real_redis.get(_record_key(worker)) is not None  # awaiting the worker's word
+    _kill_and_let_the_job_process_end(worker, pid)
+    _assert_finished_by_the_job_process(real_redis, worker)
 
 
 def test_a_job_process_exits_once_the_worker_finished_its_record(real_redis, start_worker):
@@ -132,3 +121,20 @@ def test_a_job_process_exits_once_the_worker_finished_its_record(real_redis, sta
     wait_until(lambda: real_redis.get("resque:stat:processed") == b"3", what="three jobs")
     # Told at the worker's next reserve, not after the 10 s a job process waits at most.
     wait_until(lambda: not children_of(worker.pid), timeout=2, what="no job process left")
+
+
+def _record_key(worker) -> str:
+    return f"resque:worker:{socket.gethostname()}:{worker.pid}:test"
+
+
+def _kill_and_let_the_job_process_end(worker, pid: int) -> None:
+    worker.signal(signal.SIGKILL)
+    worker.wait()
+    wait_until(lambda: not pid_alive(pid), what="the job process to end")
+
+
+def _assert_finished_by_the_job_process(client, worker) -> None:
+    """Nobody is left to prune: the record is gone and the job counted, not failed."""
+    assert client.get(_record_key(worker)) is None, worker.output()
+    assert client.get("resque:stat:processed") == b"1"
+    assert failures(client) == []

@@ -6,6 +6,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from django_resque.worker.fork import FINISHED, ChildChannel, JobProcess, describe_exit
 
 
@@ -96,22 +98,34 @@ def test_a_child_closes_the_descriptors_it_is_told_to():
         process.close()
 
 
-def _channel_reading(*writes: bytes, close: bool = False) -> ChildChannel:
-    read_end, write_end = os.pipe()
-    for data in writes:
-        os.write(write_end, data)
-    if close:
-        os.close(write_end)
-    return ChildChannel(to_parent=-1, from_parent=read_end)
+@pytest.fixture
+def channel_reading():
+    """channel_reading(*writes, close=False): a ChildChannel reading a pipe that holds ``writes``."""
+    fds: list[int] = []
+
+    def make(*writes: bytes, close: bool = False) -> ChildChannel:
+        read_end, write_end = os.pipe()
+        fds.append(read_end)
+        for data in writes:
+            os.write(write_end, data)
+        if close:
+            os.close(write_end)
+        else:
+            fds.append(write_end)
+        return ChildChannel(to_parent=-1, from_parent=read_end)
+
+    yield make
+    for fd in fds:
+        os.close(fd)
 
 
-def test_a_child_that_handed_its_record_back_hears_the_word_after_stop_requests():
-    assert _channel_reading(b"q", FINISHED).await_finished(lambda: False, 1.0)
+def test_a_child_that_handed_its_record_back_hears_the_word_after_stop_requests(channel_reading):
+    assert channel_reading(b"q", FINISHED).await_finished(lambda: False, 1.0)
 
 
-def test_a_closed_pipe_a_gone_parent_or_silence_is_no_word():
-    assert not _channel_reading(b"q", close=True).await_finished(lambda: False, 1.0)
-    assert not _channel_reading().await_finished(lambda: True, 1.0)
+def test_a_closed_pipe_a_gone_parent_or_silence_is_no_word(channel_reading):
+    assert not channel_reading(b"q", close=True).await_finished(lambda: False, 1.0)
+    assert not channel_reading().await_finished(lambda: True, 1.0)
     started = time.monotonic()
-    assert not _channel_reading().await_finished(lambda: False, 0.2)
+    assert not channel_reading().await_finished(lambda: False, 0.2)
     assert 0.2 <= time.monotonic() - started < 1.0
