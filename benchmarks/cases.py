@@ -50,7 +50,7 @@ class Target:
     at_most: bool = False
 
 
-OUR_MODES = ("fork", "fork-no-prefork", "jobs-per-fork-100", "no-fork", "workers-2")
+OUR_MODES = ("fork", "fork-no-fork-server", "fork-no-prefork", "jobs-per-fork-100", "no-fork", "workers-2")
 RSS_MODES = ("fork", "jobs-per-fork-100", "no-fork", "workers-2")
 RSS_SECONDS = 100.0
 # (side, mode, label, our mode it is compared with)
@@ -65,6 +65,7 @@ PEER_WORKERS = (
 LOGGING_MODE = "no-fork-v1"
 OUR_LABELS = {
     "fork": "ours: fork per job (default)",
+    "fork-no-fork-server": "ours: fork per job, --no-fork-server",
     "fork-no-prefork": "ours: fork per job, --no-prefork",
     "jobs-per-fork-100": "ours: --jobs-per-fork 100",
     "no-fork": "ours: --no-fork",
@@ -112,7 +113,14 @@ def enqueue_cases(quick: bool) -> list[Case]:
 def processing_cases(quick: bool) -> list[Case]:
     """Pre-enqueued jobs, one worker; counts sized so each run lasts a few seconds at most."""
     scale, seconds = (0.1, 1.5) if quick else (1.0, 3.0)
-    counts = {"fork": 2000, "fork-no-prefork": 2000, "jobs-per-fork-100": 10_000, "no-fork": 10_000, "workers-2": 4000}
+    counts = {
+        "fork": 2000,
+        "fork-no-fork-server": 2000,
+        "fork-no-prefork": 2000,
+        "jobs-per-fork-100": 10_000,
+        "no-fork": 10_000,
+        "workers-2": 4000,
+    }
     counts[LOGGING_MODE] = counts["no-fork"]
     counts |= {"rq:fork": 300, "rq:simple": 1500, "celery:solo": 4000, "celery:prefork-2": 4000, "huey:thread": 8000}
     cases = []

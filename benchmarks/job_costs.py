@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 MODES = {
     "fork": {},
+    "no-fork-server": {"fork_server": False},
     "no-prefork": {"prefork": False},
     "no-fork": {"fork": False},
     "jobs-per-fork-100": {"jobs_per_fork": 100},

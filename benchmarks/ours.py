@@ -17,6 +17,7 @@ SETTINGS = "benchmarks.settings"
 # Worker modes and the resque_work options that select them.
 MODES: dict[str, list[str]] = {
     "fork": [],
+    "fork-no-fork-server": ["--no-fork-server"],
     "fork-no-prefork": ["--no-prefork"],
     "jobs-per-fork-100": ["--jobs-per-fork", "100"],
     "no-fork": ["--no-fork"],

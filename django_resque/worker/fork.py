@@ -16,7 +16,7 @@ import struct
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import NoReturn, Protocol
 
 NO_TIMEOUT = "-"
 HEADER = struct.Struct(">I")  # length of a handed-over job record
@@ -26,6 +26,7 @@ MAX_HANDED = 60_000
 # Parent to child, after the child handed its record back: the record is finished.
 FINISHED = b"k"
 PARENT_CHECK_SECONDS = 0.05  # a child awaiting word checks this often that its parent lives
+STATUS_LOST = -1  # a fork server's child whose wait status went with the fork server
 
 
 class ChildChannel:
@@ -90,12 +91,21 @@ class Message:
 
 
 class JobProcess:
-    """A forked child, as the parent sees it."""
+    """A job process, as the worker sees it: forked by the worker, or by its fork server.
 
-    def __init__(self, pid: int, from_child: int, to_child: int) -> None:
+    A fork server's child is not the worker's to wait for: its exit shows on the pidfd
+    the fork server passed along, and its wait status comes from the fork server.
+    """
+
+    def __init__(
+        self, pid: int, from_child: int, to_child: int, pidfd: int | None = None, server: StatusSource | None = None
+    ) -> None:
         self.pid = pid
         self.from_child, self.to_child = from_child, to_child
-        self.pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+        if pidfd is None and hasattr(os, "pidfd_open"):
+            pidfd = os.pidfd_open(pid)
+        self.pidfd = pidfd
+        self.server = server
         self._buffer = b""
         self._eof = False  # the child closed its end: exiting (its pidfd says when it is done)
         self.status: int | None = None
@@ -103,25 +113,11 @@ class JobProcess:
     @classmethod
     def spawn(cls, target: Callable[[ChildChannel], NoReturn], close_in_child: Iterable[int] = ()) -> JobProcess:
         """Fork; the child closes ``close_in_child``, runs ``target`` and leaves with ``os._exit``."""
-        up_read, up_write = os.pipe2(os.O_CLOEXEC)
-        down_read, down_write = os.pipe2(os.O_CLOEXEC)
-        pid = os.fork()
-        if pid == 0:  # child: never returns
-            for fd in (up_read, down_write, *close_in_child):
-                os.close(fd)
-            try:
-                target(ChildChannel(up_write, down_read))
-            finally:
-                os._exit(1)
-        os.close(up_write)
-        os.close(down_read)
-        os.set_blocking(up_read, False)
-        os.set_blocking(down_write, False)
-        return cls(pid, up_read, down_write)
+        return cls(*fork_with_pipes(target, close_in_child))
 
     def own_fds(self) -> list[int]:
         """Every descriptor of this handle (a later child closes them: they are not its own)."""
-        return [fd for fd in (self.from_child, self.to_child, self.pidfd) if fd is not None]
+        return [fd for fd in (self.from_child, self.to_child, self.pidfd) if fd is not None and fd >= 0]
 
     def hand(self, record: bytes) -> bool:
         """Give a waiting pre-forked child its job; False if it cannot take it whole now.
@@ -164,23 +160,49 @@ class JobProcess:
             pass
 
     def kill(self, signum: int) -> None:
+        """Signal the process; through its pidfd where there is one, so never a reused pid."""
         if self.status is None:
             try:
-                os.kill(self.pid, signum)
+                if self.pidfd is not None:
+                    signal.pidfd_send_signal(self.pidfd, signum)
+                else:
+                    os.kill(self.pid, signum)
             except ProcessLookupError:
                 pass
 
-    def reap(self) -> int | None:
-        """The wait status once the child has exited (not blocking), else None."""
+    def reap(self, block: bool = False) -> int | None:
+        """The wait status once the process has exited, else None (``block``: wait for it)."""
         if self.status is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = status
+            if self.server is None:
+                try:
+                    pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+                except ChildProcessError:  # reaped already (a SIGCHLD handler of the embedding code)
+                    pid, status = self.pid, STATUS_LOST
+                self.status = status if pid else None
+            elif self._has_exited(block):
+                self.status = self.server.status_of(self.pid)
         return self.status
 
+    def _has_exited(self, block: bool) -> bool:
+        assert self.pidfd is not None  # a fork server's child always comes with one
+        readable, _, _ = select.select([self.pidfd], [], [], None if block else 0)
+        return bool(readable)
+
     def close(self) -> None:
-        for fd in self.own_fds():
+        """Close the pipes; the pidfd stays until the process is reaped (``release``)."""
+        for fd in (self.from_child, self.to_child):
             os.close(fd)
+        self.from_child = self.to_child = -1
+        if self.status is not None:
+            self.release()
+
+    def release(self) -> None:
+        """Close the pidfd: nothing more is asked of this process."""
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+            self.pidfd = None
+        if self.server is not None and self.status is None:
+            self.server.forget(self.pid)
 
 
 class AwaitingChild:
@@ -206,8 +228,39 @@ class AwaitingChild:
             self.fd = None
 
 
+class StatusSource(Protocol):
+    """Where a job process's wait status comes from when the worker is not its parent."""
+
+    def status_of(self, pid: int) -> int: ...
+
+    def forget(self, pid: int) -> None: ...
+
+
+def fork_with_pipes(
+    target: Callable[[ChildChannel], NoReturn], close_in_child: Iterable[int] = ()
+) -> tuple[int, int, int]:
+    """Fork a job process with its two pipes: ``(pid, from_child, to_child)``, our ends non-blocking."""
+    up_read, up_write = os.pipe2(os.O_CLOEXEC)
+    down_read, down_write = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:  # child: never returns
+        for fd in (up_read, down_write, *close_in_child):
+            os.close(fd)
+        try:
+            target(ChildChannel(up_write, down_read))
+        finally:
+            os._exit(1)
+    os.close(up_write)
+    os.close(down_read)
+    os.set_blocking(up_read, False)
+    os.set_blocking(down_write, False)
+    return pid, up_read, down_write
+
+
 def describe_exit(status: int) -> str:
     """``killed by SIGSEGV`` / ``exited with status 3``."""
+    if status == STATUS_LOST:
+        return "exited (its status was lost with the fork server)"
     if os.WIFSIGNALED(status):
         return "killed by %s" % signal.Signals(os.WTERMSIG(status)).name
     return "exited with status %d" % os.WEXITSTATUS(status)

@@ -17,6 +17,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from django.db import connections
 from django.db.backends.signals import connection_created
@@ -24,8 +25,9 @@ from django.db.backends.signals import connection_created
 from .. import conf, scripts
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork
-from . import child, perform, pruning, reconnect, recovery, registry, reserve, title
+from . import child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title
 from .fork import AwaitingChild, JobProcess
+from .fork_server import ForkServer, ForkServerGone
 from .inline import InlineLimits
 from .process_signals import SignalFlags
 from .waiting import QueueWaiter
@@ -45,6 +47,7 @@ class WorkerOptions:
     fork: bool = True
     jobs_per_fork: int = 1
     prefork: bool = True  # fork mode: fork the next job process while the current job runs
+    fork_server: bool = True  # pre-forked job processes come from a fork server, not the worker
     term_timeout: float = 4.0
     timeout: float | None = None
     extra: dict[str, object] = field(default_factory=dict)
@@ -63,11 +66,14 @@ class Worker:
         self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
         self.has_forked = False
         self.spare: JobProcess | None = None  # pre-forked, waiting for its job
+        self.fork_server: ForkServer | None = None
+        self.fork_server_due = 0.0  # when a fork server may be (re)started
+        self.fork_server_backoff = reconnect.Backoff(first=1.0, cap=60.0)
         self.finished: reserve.Finished | None = None  # done; its record goes with the next reserve
         self.awaiting: AwaitingChild | None = None  # the job process of ``finished``, awaiting word
         self.db_connected = True  # until the first close: anything before us may have connected
         connection_created.connect(self._note_db_connection)
-        self.exiting: list[int] = []
+        self.exiting: list[JobProcess] = []  # done with their job, exiting on their own
         self.check_orphan = False
         self.next_tick = 0.0
         self.empty_wakes = reconnect.Backoff(first=0.01, cap=1.0)
@@ -157,6 +163,7 @@ class Worker:
             self.awaiting.release()
             self.awaiting = None
         self.reap_exiting(block=True)
+        self.stop_fork_server()
         self.waiter.close()
         deadline = time.monotonic() + SHUTDOWN_GRACE
         done = reconnect.until_done(
@@ -189,7 +196,7 @@ class Worker:
             logger.warning("Pre-forked pid %d died before taking %s; forking for it", process.pid, reservation.name)
             self.fork_and_watch(reservation, use_spare=False)
         elif process.status is None:
-            self.exiting.append(process.pid)  # reported its job and is exiting: reap it later
+            self.exiting.append(process)  # reported its job and is exiting: reap it later
         elif watch.in_flight or (process.status != 0 and self.finished is None):
             self.recover_from_child(watch)
 
@@ -208,7 +215,7 @@ class Worker:
         target = functools.partial(
             child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
         )
-        return JobProcess.spawn(target, close_in_child=self.spare.own_fds() if self.spare else ()), False
+        return JobProcess.spawn(target, close_in_child=self.fds_not_for_children()), False
 
     def fork_spare(self, running: JobProcess | None = None) -> None:
         """Fork the next job process ahead of its job, unless pre-forking is off.
@@ -220,13 +227,52 @@ class Worker:
         if before_fork.has_listeners(None):
             return
         self.before_forking()
-        target = functools.partial(
-            child.run, None, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout, parent=os.getpid()
-        )
         try:
-            self.spare = JobProcess.spawn(target, close_in_child=running.own_fds() if running else ())
+            self.spare = self.spawn_spare(running)
         except OSError as exc:  # e.g. EAGAIN: the next job forks its own process
             logger.warning("Could not pre-fork a job process: %s", exc)
+
+    def spawn_spare(self, running: JobProcess | None) -> JobProcess:
+        """A job process awaiting its job: from the fork server if there is one, else forked here."""
+        server = self.usable_fork_server(running)
+        if server is not None:
+            try:
+                return server.spawn()
+            except ForkServerGone as exc:
+                logger.warning("Fork server %d is gone (%s); the worker forks until it is replaced", server.pid, exc)
+                self.stop_fork_server()
+                self.fork_server_due = time.monotonic() + self.fork_server_backoff.next_delay()
+        return JobProcess.spawn(self.spare_target(), close_in_child=self.fds_not_for_children(running))
+
+    def spare_target(self) -> functools.partial[NoReturn]:
+        return functools.partial(
+            child.run, None, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout, parent=os.getpid()
+        )
+
+    def usable_fork_server(self, running: JobProcess | None) -> ForkServer | None:
+        """The fork server, started if due; None where there is none."""
+        wanted = self.options.fork_server and fork_server.supported()
+        if self.fork_server is None and wanted and time.monotonic() >= self.fork_server_due:
+            self.fork_server = ForkServer.start(self.spare_target(), self.fds_not_for_children(running))
+        return self.fork_server
+
+    def stop_fork_server(self) -> None:
+        if self.fork_server is not None:
+            self.fork_server.stop()
+            self.fork_server = None
+
+    def fds_not_for_children(self, running: JobProcess | None = None) -> list[int]:
+        """Our ends of other processes' pipes and sockets: a new child closes its copies.
+
+        A pre-forked process learns of our death from its pipe's end of file, and a
+        job process that handed its record back from ours: no one else may hold them.
+        """
+        fds = [*(running.own_fds() if running else ()), *(self.spare.own_fds() if self.spare else ())]
+        if self.fork_server is not None:
+            fds += self.fork_server.own_fds()
+        if self.awaiting is not None and self.awaiting.fd is not None:
+            fds.append(self.awaiting.fd)
+        return fds
 
     def before_forking(self) -> None:
         if not self.has_forked:
@@ -248,7 +294,8 @@ class Worker:
         """Kill a pre-forked process that holds no job (dead, or it could not take one)."""
         spare.kill(signal.SIGKILL)
         spare.close()
-        self.exiting.append(spare.pid)
+        if spare.status is None:
+            self.exiting.append(spare)
 
     def drop_spare(self) -> None:
         if self.spare is not None:
@@ -257,13 +304,10 @@ class Worker:
 
     def reap_exiting(self, block: bool = False) -> None:
         """Reap children that finished their job and were left to exit on their own."""
-        for pid in list(self.exiting):
-            try:
-                done, _status = os.waitpid(pid, 0 if block else os.WNOHANG)
-            except ChildProcessError:
-                done = pid
-            if done:
-                self.exiting.remove(pid)
+        for process in list(self.exiting):
+            if process.reap(block) is not None:
+                process.release()
+                self.exiting.remove(process)
 
     def recover_from_child(self, watch: ChildWatch) -> None:
         error = watch.exit_error()

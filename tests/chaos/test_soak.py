@@ -1,5 +1,5 @@
 """Soak with faults: jobs, delayed jobs and a schedule firing every second, while we
-kill -9 job processes, workers and schedulers, send Resque's signals at random and
+kill -9 job processes, fork servers, workers and schedulers, send Resque's signals at random and
 restart Redis once. Then drain and check the books: no job lost, none fired twice.
 
 Short form: 2,000 jobs (tests/run). Long form: RESQUE_CHAOS=long, 20,000 jobs, both
@@ -22,7 +22,7 @@ from django_resque import keys
 from django_resque.payload import build
 from django_resque.scheduler import delayed, dynamic
 from tests.integration.worker.conftest import children_of as children
-from tests.integration.worker.conftest import failures, wait_until
+from tests.integration.worker.conftest import failures, fork_servers_of, job_processes_of, wait_until
 from tests.support import jobs
 
 from .conftest import LONG
@@ -72,10 +72,14 @@ class Fleet:
 
     def strike(self, rng: random.Random) -> None:
         """One random fault."""
-        action = rng.choice(["kill_child", "kill_child", "kill_worker", "kill_scheduler", "signal", "signal"])
+        actions = ["kill_child", "kill_child", "kill_worker", "kill_fork_server", "kill_scheduler", "signal", "signal"]
+        action = rng.choice(actions)
         if action == "kill_child":
-            victims = [pid for worker in self.workers() for pid in children(worker)]
+            victims = [pid for worker in self.workers() for pid in job_processes_of(worker)]
             self._kill(rng, victims, signal.SIGKILL, "kill -9 job process")
+        elif action == "kill_fork_server":
+            servers = [pid for worker in self.workers() for pid in fork_servers_of(worker)]
+            self._kill(rng, servers, signal.SIGKILL, "kill -9 fork server")
         elif action == "kill_worker":
             self._kill(rng, self.workers(), signal.SIGKILL, "kill -9 worker")
         elif action == "kill_scheduler":

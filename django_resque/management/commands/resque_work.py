@@ -25,6 +25,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-prefork", action="store_true", help="fork each job process only once its job is reserved"
         )
+        parser.add_argument(
+            "--no-fork-server",
+            action="store_true",
+            help="fork pre-forked job processes in the worker itself, not in its fork server",
+        )
         parser.add_argument("--jobs-per-fork", type=int, default=1, help="jobs one child may run before exiting")
         parser.add_argument("--workers", type=int, default=1, help="worker processes under one supervisor")
         parser.add_argument("--term-timeout", type=float, default=4.0, help="grace before SIGKILL on TERM/INT (s)")
@@ -38,6 +43,7 @@ class Command(BaseCommand):
             burst=options["burst"],
             fork=not options["no_fork"],
             prefork=not options["no_prefork"],
+            fork_server=not options["no_fork_server"],
             jobs_per_fork=int(_positive(options["jobs_per_fork"], "--jobs-per-fork")),
             term_timeout=_positive(options["term_timeout"], "--term-timeout", zero_ok=True),
             timeout=_positive(options["timeout"], "--timeout") if options["timeout"] is not None else None,

@@ -123,6 +123,39 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def is_fork_server(pid: int) -> bool:
+    try:
+        return b"Fork server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
+def fork_servers_of(worker: int) -> list[int]:
+    return [pid for pid in children_of(worker) if is_fork_server(pid)]
+
+
+def job_processes_of(worker: int) -> list[int]:
+    """The worker's live job processes: forked by it, or by its fork server."""
+    mine = children_of(worker)
+    served = [pid for server in mine if is_fork_server(server) for pid in children_of(server)]
+    return [pid for pid in mine if not is_fork_server(pid)] + served
+
+
+def worker_of(job_process: int) -> int:
+    """The worker of a live job process (the parent of its fork server, if it has one)."""
+    parent = parent_of(job_process)
+    return parent_of(parent) if is_fork_server(parent) else parent
+
+
+def is_gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie not reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

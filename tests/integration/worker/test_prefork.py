@@ -8,26 +8,24 @@ from pathlib import Path
 
 from tests.support import jobs
 
-from .conftest import child_pid, children_of, done, failures, wait_until
-
-
-def is_gone(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[1].split()[0] == "Z"
+from .conftest import child_pid, children_of, done, failures, is_gone, job_processes_of, wait_until
 
 
 def one_spare(worker) -> int:
-    [spare] = wait_until(lambda: children_of(worker.pid), what="a pre-forked child")
+    [spare] = wait_until(lambda: [pid for pid in job_processes_of(worker.pid) if is_spare(pid)], what="a spare")
     return spare
+
+
+def is_spare(pid: int) -> bool:
+    try:
+        return b"Pre-forked" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def test_an_idle_worker_runs_the_next_job_in_its_pre_forked_child(real_redis, start_worker):
     worker = start_worker("--queues", "test")
     spare = one_spare(worker)
-    assert "Pre-forked" in Path(f"/proc/{spare}/cmdline").read_text(errors="replace")
     jobs.sleepy.delay(0, "first")
     assert child_pid(real_redis, "first") == spare
     jobs.sleepy.delay(0, "second")

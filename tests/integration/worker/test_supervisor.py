@@ -8,7 +8,7 @@ import socket
 
 from tests.support import jobs
 
-from .conftest import child_pid, done, failures, parent_of, wait_until
+from .conftest import child_pid, done, failures, wait_until, worker_of
 
 
 def worker_ids(client) -> set[str]:
@@ -20,7 +20,7 @@ def test_a_worker_killed_9_is_replaced_and_its_job_recovered(real_redis, start_w
     wait_until(lambda: len(worker_ids(real_redis)) == 2, what="two workers")
     jobs.sleepy.delay(60, "held")
     job_pid = child_pid(real_redis, "held")
-    victim = parent_of(job_pid)
+    victim = worker_of(job_pid)
     dead_id = f"{socket.gethostname()}:{victim}:test"
     assert dead_id in worker_ids(real_redis)
     real_redis.delete("resque:pruning_dead_workers_in_progress")  # as if a minute had passed (Ruby's lock)
