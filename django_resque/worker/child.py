@@ -40,14 +40,16 @@ def run(
     default_timeout: float | None,
     channel: ChildChannel,
     parent: int = 0,
+    served: bool = False,
 ) -> NoReturn:
     """Work ``reservation`` and then up to ``jobs_per_fork - 1`` more, then exit.
 
     Pre-forked (``reservation`` None), first wait for the job ``parent`` hands over.
+    ``served``: forked by the fork server, which dropped the inherited connections.
     """
     code = 0
     try:
-        prepare_after_fork()
+        prepare_after_fork(inherited_connections=not served)
         if reservation is None:
             reservation = prefork.await_first_job(channel, parent, connect=jobs_per_fork > 1)
         if reservation is not None:
@@ -61,10 +63,20 @@ def run(
         os._exit(code)
 
 
-def prepare_after_fork() -> None:
+def prepare_after_fork(inherited_connections: bool = True) -> None:
     """Signal dispositions of a job process, fresh Redis client, no inherited DB/cache connection."""
     process_signals.reset_in_child()
     connection.inherit()
+    if inherited_connections:
+        drop_inherited_connections()
+
+
+def drop_inherited_connections() -> None:
+    """Forget the DB and cache connections the parent had (once, in the fork server).
+
+    The fork server runs no job code and so opens none: its job processes inherit none,
+    and skip the scan (about a hundred copied pages per job).
+    """
     _abandon(connections)
     _abandon(caches)
 

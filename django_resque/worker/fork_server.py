@@ -56,8 +56,13 @@ class ForkServer:
         self._forgotten: set[int] = set()
 
     @classmethod
-    def start(cls, target: Callable[[ChildChannel], NoReturn], close_in_child: Iterable[int] = ()) -> ForkServer:
-        """Fork the fork server; it runs ``target`` in each job process it forks."""
+    def start(
+        cls,
+        target: Callable[[ChildChannel], NoReturn],
+        close_in_child: Iterable[int] = (),
+        prepare: Callable[[], None] = lambda: None,
+    ) -> ForkServer:
+        """Fork the fork server; it runs ``prepare`` once, then ``target`` in each job process it forks."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         worker = os.getpid()
         # Held back over the fork, so none arrives before the fork server ignores it.
@@ -70,6 +75,7 @@ class ForkServer:
                 ours.close()
                 for fd in close_in_child:
                     os.close(fd)
+                prepare()
                 serve(theirs, target, worker)
                 code = 0
             finally:

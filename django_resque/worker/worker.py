@@ -244,16 +244,17 @@ class Worker:
                 self.fork_server_due = time.monotonic() + self.fork_server_backoff.next_delay()
         return JobProcess.spawn(self.spare_target(), close_in_child=self.fds_not_for_children(running))
 
-    def spare_target(self) -> functools.partial[NoReturn]:
-        return functools.partial(
-            child.run, None, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout, parent=os.getpid()
-        )
+    def spare_target(self, served: bool = False) -> functools.partial[NoReturn]:
+        options = self.options
+        run = functools.partial(child.run, None, self.id, self.queues, options.jobs_per_fork, options.timeout)
+        return functools.partial(run, parent=os.getpid(), served=served)
 
     def usable_fork_server(self, running: JobProcess | None) -> ForkServer | None:
         """The fork server, started if due; None where there is none."""
         wanted = self.options.fork_server and fork_server.supported()
         if self.fork_server is None and wanted and time.monotonic() >= self.fork_server_due:
-            self.fork_server = ForkServer.start(self.spare_target(), self.fds_not_for_children(running))
+            target, fds = self.spare_target(served=True), self.fds_not_for_children(running)
+            self.fork_server = ForkServer.start(target, fds, prepare=child.drop_inherited_connections)
         return self.fork_server
 
     def stop_fork_server(self) -> None:
