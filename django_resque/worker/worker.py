@@ -241,7 +241,7 @@ class Worker:
             except ForkServerGone as exc:
                 logger.warning("Fork server %d is gone (%s); the worker forks until it is replaced", server.pid, exc)
                 self.stop_fork_server()
-                self.fork_server_due = time.monotonic() + self.fork_server_backoff.next_delay()
+                self.delay_fork_server()
         return JobProcess.spawn(self.spare_target(), close_in_child=self.fds_not_for_children(running))
 
     def spare_target(self, served: bool = False) -> functools.partial[NoReturn]:
@@ -254,8 +254,16 @@ class Worker:
         wanted = self.options.fork_server and fork_server.supported()
         if self.fork_server is None and wanted and time.monotonic() >= self.fork_server_due:
             target, fds = self.spare_target(served=True), self.fds_not_for_children(running)
-            self.fork_server = ForkServer.start(target, fds, prepare=child.drop_inherited_connections)
+            try:
+                self.fork_server = ForkServer.start(target, fds, prepare=child.drop_inherited_connections)
+            except OSError as exc:  # e.g. EAGAIN: try again later
+                logger.warning("Could not start a fork server: %s", exc)
+                self.delay_fork_server()
         return self.fork_server
+
+    def delay_fork_server(self) -> None:
+        """No fork server for a while: 1 s, then 2, 4, ... up to a minute if it keeps failing."""
+        self.fork_server_due = time.monotonic() + self.fork_server_backoff.next_delay()
 
     def stop_fork_server(self) -> None:
         if self.fork_server is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 
@@ -120,3 +121,34 @@ def test_database_connections_are_closed_before_a_fork_only_when_one_was_opened(
     connection_created.send(type(connection), connection=connection)  # e.g. a failure backend's query
     worker.before_forking()
     assert closed == [1, 1]
+
+
+def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_later(fake_redis, monkeypatch):
+    from django_resque.worker import fork_server
+    from django_resque.worker.fork import JobProcess
+    from django_resque.worker.fork_server import ForkServer, ForkServerGone
+
+    monkeypatch.setattr(fork_server, "supported", lambda: True)
+    monkeypatch.setattr(JobProcess, "spawn", classmethod(lambda cls, target, close_in_child=(): "forked here"))
+
+    def cannot_start(*args, **kwargs):
+        raise OSError("Resource temporarily unavailable")
+
+    class Gone:
+        pid, stopped = 1, False
+
+        def spawn(self):
+            raise ForkServerGone("it closed the socket")
+
+        def stop(self):
+            self.stopped = True
+
+    worker = Worker(WorkerOptions(queues=["q"]))
+    monkeypatch.setattr(ForkServer, "start", cannot_start)
+    assert worker.spawn_spare(None) == "forked here"
+    first_retry = worker.fork_server_due
+    assert worker.fork_server is None and first_retry > time.monotonic()
+    worker.fork_server = gone = Gone()
+    assert worker.spawn_spare(None) == "forked here"
+    assert gone.stopped and worker.fork_server is None
+    assert worker.fork_server_due - first_retry > 0.5  # 1 s, then 2 s: not started on every spare
