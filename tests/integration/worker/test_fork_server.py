@@ -53,11 +53,3 @@ def test_a_killed_fork_server_loses_no_job_and_is_replaced(real_redis, start_wor
     assert replacement != server and worker.process.poll() is None
     jobs.sleepy.delay(0.5, "again served")
     assert parent_of(child_pid(real_redis, "again served")) == replacement
-
-
-def test_the_fork_server_dies_with_its_worker(real_redis, start_worker):
-    worker = start_worker("--queues", "test")
-    server = the_fork_server(worker)
-    worker.signal(signal.SIGKILL)
-    worker.wait()
-    wait_until(lambda: is_gone(server), what="the fork server to exit")

@@ -6,9 +6,12 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
+from django_resque.worker import fork_server
 from tests.support import jobs
 
-from .conftest import child_pid, children_of, done, failures, is_gone, job_processes_of, wait_until
+from .conftest import child_pid, children_of, done, failures, fork_servers_of, is_gone, job_processes_of, wait_until
 
 
 def one_spare(worker) -> int:
@@ -43,12 +46,15 @@ def test_a_dead_spare_is_replaced_and_the_job_still_runs(real_redis, start_worke
     assert worker.process.poll() is None
 
 
-def test_the_spare_dies_with_its_worker(real_redis, start_worker):
-    worker = start_worker("--queues", "test")
+@pytest.mark.parametrize("flags", [(), ("--no-fork-server",)])
+def test_the_spare_and_the_fork_server_die_with_their_worker(real_redis, start_worker, flags):
+    worker = start_worker("--queues", "test", *flags)
     spare = one_spare(worker)
+    servers = fork_servers_of(worker.pid)
+    assert len(servers) == (fork_server.supported() and not flags)
     worker.signal(signal.SIGKILL)
     worker.wait()
-    wait_until(lambda: is_gone(spare), what="the orphaned spare to die")
+    wait_until(lambda: all(is_gone(pid) for pid in (spare, *servers)), what="the orphaned spare and fork server to die")
 
 
 def test_a_clean_stop_takes_the_spare_along(real_redis, start_worker):
