@@ -11,7 +11,9 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import select
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from django.core.cache import caches
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 AWAIT_FINISHED_SECONDS = 10.0
 
 _inherited: list[Any] = []  # parent's DB/cache connection objects, kept alive until _exit
+_worker_pidfd: int | None = None  # in a fork server and its job processes: the worker's pidfd
 
 
 def run(
@@ -71,14 +74,39 @@ def prepare_after_fork(inherited_connections: bool = True) -> None:
         drop_inherited_connections()
 
 
-def drop_inherited_connections() -> None:
-    """Forget the DB and cache connections the parent had (once, in the fork server).
+def prepare_fork_server(worker: int) -> None:
+    """Once, in a new fork server: what its job processes need not do each.
 
-    The fork server runs no job code and so opens none: its job processes inherit none,
-    and skip the scan (about a hundred copied pages per job).
+    It forgets the DB and cache connections the worker had: it runs no job code and so
+    opens none, and its job processes skip the scan (about a hundred copied pages per
+    job). It keeps a pidfd of the worker, its parent, by which its job processes know
+    whether the worker lives, whatever becomes of the fork server.
     """
+    global _worker_pidfd
+    drop_inherited_connections()
+    try:
+        pidfd = os.pidfd_open(worker)
+    except ProcessLookupError:
+        return  # the worker is gone: the fork server sees its socket closed
+    if os.getppid() == worker:  # else the worker died first: the pid may be another's
+        _worker_pidfd = pidfd
+    else:
+        os.close(pidfd)
+
+
+def drop_inherited_connections() -> None:
+    """Forget the DB and cache connections the parent had, unused."""
     _abandon(connections)
     _abandon(caches)
+
+
+def worker_gone_check() -> Callable[[], bool]:
+    """A test of whether our worker is gone: its pidfd, where the fork server kept one; else our parent changing."""
+    pidfd = _worker_pidfd
+    if pidfd is not None:
+        return lambda: bool(select.select([pidfd], [], [], 0)[0])
+    parent = os.getppid()
+    return lambda: os.getppid() != parent
 
 
 def _work_jobs(
@@ -96,12 +124,8 @@ def _work_jobs(
     never opens a Redis connection at all.
     """
     current: Any = reservation
-    parent = os.getppid()
     hand_back = jobs_left == 1
-
-    def parent_gone() -> bool:
-        return os.getppid() != parent
-
+    parent_gone = worker_gone_check()
     while True:
         title.processing(current.queue, current.name)
         # Redis away after the job: retry while our worker lives; if it is gone, the

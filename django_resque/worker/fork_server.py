@@ -11,9 +11,10 @@ signals go through the pidfd, and the fork server, its parent, sends its wait st
 Nothing about a job changes: the worker reserves it and hands it over the pipe as to
 any pre-forked process, so the no-job-lost guarantee is the worker's, as before. The
 fork server holds no job and uses no connection. It ignores the worker's signals and exits
-when the worker closes the socket, or dies; its job processes then see their parent
-gone as they would see the worker gone. If it dies, the worker forks its job
-processes itself, and starts a new fork server a while later.
+when the worker closes the socket, or dies. Its job processes watch the worker itself,
+through a pidfd the fork server keeps (``child.prepare_fork_server``), so its own death
+changes nothing for them. If it dies, the worker forks its job processes itself, and
+starts a new fork server a while later.
 
 Messages (``SOCK_SEQPACKET``, one per packet): the worker sends ``f`` (fork one); the
 fork server answers ``p <pid>`` with the fds, or ``e <error>``, and sends

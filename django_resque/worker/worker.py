@@ -255,7 +255,8 @@ class Worker:
         if self.fork_server is None and wanted and time.monotonic() >= self.fork_server_due:
             target, fds = self.spare_target(served=True), self.fds_not_for_children(running)
             try:
-                self.fork_server = ForkServer.start(target, fds, prepare=child.drop_inherited_connections)
+                prepare = functools.partial(child.prepare_fork_server, os.getpid())
+                self.fork_server = ForkServer.start(target, fds, prepare)
             except OSError as exc:  # e.g. EAGAIN: try again later
                 logger.warning("Could not start a fork server: %s", exc)
                 self.delay_fork_server()

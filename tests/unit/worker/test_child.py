@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import signal
+import time
 
 import pytest
 from django.core.cache import caches
@@ -50,7 +53,9 @@ def test_a_job_process_forked_by_the_worker_drops_what_it_inherits(parent_connec
 
 
 @pytest.mark.skipif(not fork_server.supported(), reason="needs Linux pidfds (5.3+)")
-@pytest.mark.parametrize(("prepare", "held"), [(child.drop_inherited_connections, 0), (lambda: None, 2)])
+@pytest.mark.parametrize(
+    ("prepare", "held"), [(functools.partial(child.prepare_fork_server, os.getpid()), 0), (lambda: None, 2)]
+)
 def test_the_fork_server_drops_them_once_for_all_its_job_processes(parent_connections, prepare, held):
     read_end, write_end = os.pipe()
     server = ForkServer.start(_reporting(write_end, inherited_connections=False), prepare=prepare)
@@ -60,3 +65,45 @@ def test_the_fork_server_drops_them_once_for_all_its_job_processes(parent_connec
         server.stop()
         os.close(read_end)
         os.close(write_end)
+
+
+def _reporting_worker_gone(write_end: int, go_on: int):
+    """A job process target: writes whether it thinks its worker gone, before and after its parent dies."""
+
+    def target(channel):
+        gone = child.worker_gone_check()
+        os.write(write_end, b"%d" % gone())
+        os.read(go_on, 1)
+        os.write(write_end, b"%d" % gone())
+        os._exit(0)
+
+    return target
+
+
+@pytest.mark.skipif(not fork_server.supported(), reason="needs Linux pidfds (5.3+)")
+def test_a_job_process_of_a_dead_fork_server_still_sees_its_worker_alive():
+    """Its worker is this test's process: alive all along, though the fork server dies."""
+    read_end, write_end = os.pipe()
+    go_read, go_write = os.pipe()
+    prepare = functools.partial(child.prepare_fork_server, os.getpid())
+    server = ForkServer.start(_reporting_worker_gone(write_end, go_read), prepare=prepare)
+    process = server.spawn()
+    try:
+        assert os.read(read_end, 1) == b"0"
+        os.kill(server.pid, signal.SIGKILL)
+        os.waitpid(server.pid, 0)
+        while _parent_of(process.pid) == server.pid:
+            time.sleep(0.01)
+        os.write(go_write, b"g")
+        assert os.read(read_end, 1) == b"0"  # with its parent gone, it would be "1"
+    finally:
+        process.kill(signal.SIGKILL)
+        process.close()
+        server.sock.close()
+        for fd in (read_end, write_end, go_read, go_write):
+            os.close(fd)
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
