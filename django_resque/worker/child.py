@@ -125,14 +125,14 @@ def _work_jobs(
     """
     current: Any = reservation
     hand_back = jobs_left == 1
-    parent_gone = worker_gone_check()
+    worker_gone = worker_gone_check()
     while True:
         title.processing(current.queue, current.name)
         # Redis away after the job: retry while our worker lives; if it is gone, the
         # record stays in Redis for pruning, and an orphan must not linger forever.
-        failed = perform.work(current, worker_id, give_up=parent_gone, finish_record=not hand_back)
+        failed = perform.work(current, worker_id, give_up=worker_gone, finish_record=not hand_back)
         channel.done(failed if hand_back else None)
-        if hand_back and not channel.await_finished(parent_gone, AWAIT_FINISHED_SECONDS):
+        if hand_back and not channel.await_finished(worker_gone, AWAIT_FINISHED_SECONDS):
             _finish_unless_finished(current, worker_id, failed)
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
