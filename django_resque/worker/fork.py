@@ -181,6 +181,8 @@ class JobProcess:
                 self.status = status if pid else None
             elif self._has_exited(block):
                 self.status = self.server.status_of(self.pid)
+                if self.status == STATUS_LOST:
+                    self.status = _status_if_adopted(self.pid)
         return self.status
 
     def _has_exited(self, block: bool) -> bool:
@@ -255,6 +257,19 @@ def fork_with_pipes(
     os.set_blocking(up_read, False)
     os.set_blocking(down_write, False)
     return pid, up_read, down_write
+
+
+def _status_if_adopted(pid: int) -> int:
+    """The wait status of a dead fork server's orphan that became our child, else STATUS_LOST.
+
+    Orphans go to the nearest subreaper, or to PID 1, which the worker often is in a
+    container: it must reap them, or each stays a zombie.
+    """
+    try:
+        reaped, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return STATUS_LOST
+    return status if reaped else STATUS_LOST
 
 
 def describe_exit(status: int) -> str:

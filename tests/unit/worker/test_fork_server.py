@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -136,3 +138,31 @@ def test_a_silent_fork_server_is_taken_for_gone(server, monkeypatch):
             server.spawn()
     finally:
         os.kill(server.pid, signal.SIGCONT)
+
+
+ADOPTING_WORKER = """
+import ctypes, os, signal
+import django
+django.setup()
+from django_resque.worker.fork import describe_exit
+from django_resque.worker.fork_server import ForkServer
+
+def job(channel):
+    channel.receive_job()
+    os._exit(7)
+
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come to us, as to a PID 1
+server = ForkServer.start(job)
+process = server.spawn()
+os.kill(server.pid, signal.SIGKILL)
+os.waitpid(server.pid, 0)
+process.close()  # end of file on its pipe: it exits with 7
+print(describe_exit(process.reap(block=True)))
+"""
+
+
+def test_a_dead_fork_servers_orphan_that_comes_to_the_worker_is_reaped_with_its_status():
+    """As when the worker is PID 1 in a container: else each such orphan stays a zombie."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run([sys.executable, "-c", ADOPTING_WORKER], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "exited with status 7", done.stderr
