@@ -257,6 +257,7 @@ class Worker:
             try:
                 prepare = functools.partial(child.prepare_fork_server, os.getpid())
                 self.fork_server = ForkServer.start(target, fds, prepare)
+                logger.info("Fork server %d forks the job processes of %s", self.fork_server.pid, self.id)
             except OSError as exc:  # e.g. EAGAIN: try again later
                 logger.warning("Could not start a fork server: %s", exc)
                 self.delay_fork_server()

@@ -26,6 +26,7 @@ def test_job_processes_come_from_the_fork_server(real_redis, start_worker):
     server = the_fork_server(worker)
     jobs.sleepy.delay(0.5, "served")
     assert parent_of(child_pid(real_redis, "served")) == server
+    assert f"Fork server {server} forks the job processes of" in worker.output()
 
 
 def test_no_fork_server_forks_job_processes_in_the_worker(real_redis, start_worker):
