@@ -5,7 +5,8 @@
 Starts a private redis-server, pre-enqueues JOBS no-op jobs and drains them with one
 ``--burst`` worker run in this process (Django set up once, as ``resque_work`` does),
 then prints, per job: jobs/s, the worker's user and system CPU and minor page faults,
-and the same for its job processes (``RUSAGE_CHILDREN``). On a virtual machine a
+and the same for its job processes (``RUSAGE_CHILDREN``, which also holds the fork
+server's own time once the worker has reaped it at exit). On a virtual machine a
 page fault costs microseconds, so the faults say where a fork-mode job's time goes:
 copy-on-write copies of pages the worker or its job process writes after a fork.
 Wall rates swing with the machine's load; CPU and faults per job are steadier.
