@@ -26,7 +26,7 @@ MAX_HANDED = 60_000
 # Parent to child, after the child handed its record back: the record is finished.
 FINISHED = b"k"
 PARENT_CHECK_SECONDS = 0.05  # a child awaiting word checks this often that its parent lives
-STATUS_LOST = -1  # a fork server's child whose wait status went with the fork server
+STATUS_LOST = -1  # an exited job process whose wait status is not known (e.g. its fork server died)
 
 
 class ChildChannel:
@@ -174,15 +174,12 @@ class JobProcess:
         """The wait status once the process has exited, else None (``block``: wait for it)."""
         if self.status is None:
             if self.server is None:
-                try:
-                    pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
-                except ChildProcessError:  # reaped already (a SIGCHLD handler of the embedding code)
-                    pid, status = self.pid, STATUS_LOST
-                self.status = status if pid else None
+                self.status = _wait(self.pid, block)
             elif self._has_exited(block):
                 self.status = self.server.status_of(self.pid)
-                if self.status == STATUS_LOST:
-                    self.status = _status_if_adopted(self.pid)
+                if self.status == STATUS_LOST:  # a dead fork server's orphan may have come to us
+                    adopted = _wait(self.pid, block=False)
+                    self.status = STATUS_LOST if adopted is None else adopted
         return self.status
 
     def _has_exited(self, block: bool) -> bool:
@@ -259,23 +256,25 @@ def fork_with_pipes(
     return pid, up_read, down_write
 
 
-def _status_if_adopted(pid: int) -> int:
-    """The wait status of a dead fork server's orphan that became our child, else STATUS_LOST.
+def _wait(pid: int, block: bool) -> int | None:
+    """The wait status of our child ``pid`` once it has exited, else None.
 
-    Orphans go to the nearest subreaper, or to PID 1, which the worker often is in a
-    container: it must reap them, or each stays a zombie.
+    STATUS_LOST if it is not ours to wait for: reaped already (by a SIGCHLD handler of
+    embedding code), or a dead fork server's orphan that went elsewhere. Orphans go to
+    the nearest subreaper, or to PID 1, which the worker often is in a container: then
+    they are ours, and reaped here rather than left as zombies.
     """
     try:
-        reaped, status = os.waitpid(pid, os.WNOHANG)
+        reaped, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return STATUS_LOST
-    return status if reaped else STATUS_LOST
+    return status if reaped else None
 
 
 def describe_exit(status: int) -> str:
     """``killed by SIGSEGV`` / ``exited with status 3``."""
     if status == STATUS_LOST:
-        return "exited (its status was lost with the fork server)"
+        return "exited (its wait status was lost)"
     if os.WIFSIGNALED(status):
         return "killed by %s" % signal.Signals(os.WTERMSIG(status)).name
     return "exited with status %d" % os.WEXITSTATUS(status)
