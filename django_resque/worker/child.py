@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import logging
 import os
-import select
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -22,7 +21,7 @@ from django.db import connections
 from .. import connection
 from ..signals import after_fork
 from . import perform, prefork, process_signals, reconnect, registry, reserve, title
-from .fork import ChildChannel
+from .fork import ChildChannel, has_exited
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ def worker_gone_check() -> Callable[[], bool]:
     """A test of whether our worker is gone: its pidfd, where the fork server kept one; else our parent changing."""
     pidfd = _worker_pidfd
     if pidfd is not None:
-        return lambda: bool(select.select([pidfd], [], [], 0)[0])
+        return lambda: has_exited(pidfd)
     parent = os.getppid()
     return lambda: os.getppid() != parent
 

@@ -175,17 +175,12 @@ class JobProcess:
         if self.status is None:
             if self.server is None:
                 self.status = _wait(self.pid, block)
-            elif self._has_exited(block):
+            elif self.pidfd is not None and has_exited(self.pidfd, None if block else 0):
                 self.status = self.server.status_of(self.pid)
                 if self.status == STATUS_LOST:  # a dead fork server's orphan may have come to us
                     adopted = _wait(self.pid, block=False)
                     self.status = STATUS_LOST if adopted is None else adopted
         return self.status
-
-    def _has_exited(self, block: bool) -> bool:
-        assert self.pidfd is not None  # a fork server's child always comes with one
-        readable, _, _ = select.select([self.pidfd], [], [], None if block else 0)
-        return bool(readable)
 
     def close(self) -> None:
         """Close the pipes; the pidfd stays until the process is reaped (``release``)."""
@@ -254,6 +249,12 @@ def fork_with_pipes(
     os.set_blocking(up_read, False)
     os.set_blocking(down_write, False)
     return pid, up_read, down_write
+
+
+def has_exited(pidfd: int, seconds: float | None = 0) -> bool:
+    """Whether the process behind ``pidfd`` has exited, waiting up to ``seconds`` (None: until it has)."""
+    readable, _, _ = select.select([pidfd], [], [], seconds)
+    return bool(readable)
 
 
 def _wait(pid: int, block: bool) -> int | None:

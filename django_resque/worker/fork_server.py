@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 from . import title
-from .fork import STATUS_LOST, ChildChannel, JobProcess, fork_with_pipes
+from .fork import STATUS_LOST, ChildChannel, JobProcess, fork_with_pipes, has_exited
 
 REPLY_SECONDS = 5.0  # a fork server silent this long after a request is taken for dead
 STATUS_SECONDS = 5.0  # how long to wait for the exit status of a job process seen to exit
@@ -119,7 +119,7 @@ class ForkServer:
         self.sock.close()
         pidfd = os.pidfd_open(self.pid)
         try:
-            if not select.select([pidfd], [], [], STOP_SECONDS)[0]:
+            if not has_exited(pidfd, STOP_SECONDS):
                 signal.pidfd_send_signal(pidfd, signal.SIGKILL)
             os.waitpid(self.pid, 0)
         finally:

@@ -123,11 +123,16 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def is_fork_server(pid: int) -> bool:
+def title_has(pid: int, text: bytes) -> bool:
+    """Whether a live process's title (``ps``) holds ``text``."""
     try:
-        return b"Fork server" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        return text in Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
+
+
+def is_fork_server(pid: int) -> bool:
+    return title_has(pid, b"Fork server")
 
 
 def fork_servers_of(worker: int) -> list[int]:

@@ -11,19 +11,25 @@ import pytest
 from django_resque.worker import fork_server
 from tests.support import jobs
 
-from .conftest import child_pid, children_of, done, failures, fork_servers_of, is_gone, job_processes_of, wait_until
+from .conftest import (
+    child_pid,
+    children_of,
+    done,
+    failures,
+    fork_servers_of,
+    is_gone,
+    job_processes_of,
+    title_has,
+    wait_until,
+)
 
 
 def one_spare(worker) -> int:
-    [spare] = wait_until(lambda: [pid for pid in job_processes_of(worker.pid) if is_spare(pid)], what="a spare")
+    def spares() -> list[int]:
+        return [pid for pid in job_processes_of(worker.pid) if title_has(pid, b"Pre-forked")]
+
+    [spare] = wait_until(spares, what="a spare")
     return spare
-
-
-def is_spare(pid: int) -> bool:
-    try:
-        return b"Pre-forked" in Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
 
 
 def test_an_idle_worker_runs_the_next_job_in_its_pre_forked_child(real_redis, start_worker):

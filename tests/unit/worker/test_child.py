@@ -14,6 +14,7 @@ from django.db import connections
 from django_resque.worker import child, fork_server
 from django_resque.worker.fork import JobProcess
 from django_resque.worker.fork_server import ForkServer
+from tests.integration.worker.conftest import parent_of
 
 
 def _reporting(write_end: int, inherited_connections: bool):
@@ -92,7 +93,7 @@ def test_a_job_process_of_a_dead_fork_server_still_sees_its_worker_alive():
         assert os.read(read_end, 1) == b"0"
         os.kill(server.pid, signal.SIGKILL)
         os.waitpid(server.pid, 0)
-        while _parent_of(process.pid) == server.pid:
+        while parent_of(process.pid) == server.pid:
             time.sleep(0.01)
         os.write(go_write, b"g")
         assert os.read(read_end, 1) == b"0"  # with its parent gone, it would be "1"
@@ -102,8 +103,3 @@ def test_a_job_process_of_a_dead_fork_server_still_sees_its_worker_alive():
         server.sock.close()
         for fd in (read_end, write_end, go_read, go_write):
             os.close(fd)
-
-
-def _parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[1])

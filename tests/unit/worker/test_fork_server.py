@@ -14,6 +14,7 @@ import pytest
 from django_resque.worker import fork_server
 from django_resque.worker.fork import STATUS_LOST, describe_exit
 from django_resque.worker.fork_server import ForkServer, ForkServerGone
+from tests.integration.worker.conftest import parent_of
 
 pytestmark = pytest.mark.skipif(not fork_server.supported(), reason="needs Linux pidfds (5.3+)")
 
@@ -33,15 +34,10 @@ def server():
         started.stop()
 
 
-def _parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as stat:
-        return int(stat.read().rsplit(")", 1)[1].split()[1])
-
-
 def test_a_job_process_from_the_fork_server_is_handed_its_job_and_its_status_comes_back(server):
     process = server.spawn()
     try:
-        assert _parent_of(process.pid) == server.pid
+        assert parent_of(process.pid) == server.pid
         assert process.hand(b"abc")
         assert process.reap(block=True) == 3 << 8
         assert [m.kind for m in process.messages()] == ["d"]
