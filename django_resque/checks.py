@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import redis
@@ -11,6 +12,7 @@ from django.utils.module_loading import import_string
 
 from . import conf, connection
 from .scheduler.schedule import parse
+from .worker import pool_config
 
 TAG = "django_resque"
 
@@ -20,6 +22,7 @@ def register_checks() -> None:
     register(check_settings, TAG)
     register(check_failure_backends, TAG)
     register(check_schedule, TAG)
+    register(check_pool, TAG)
     register(check_redis_reachable, TAG, deploy=True)
 
 
@@ -66,6 +69,21 @@ def check_schedule(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         except ImproperlyConfigured as exc:
             errors.append(Error(str(exc), hint="See docs/scheduler.md.", id="django_resque.E050"))
     return errors
+
+
+def check_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The pool config ``resque_pool`` would load (RESQUE['POOL'] or env RESQUE_POOL_CONFIG), if any."""
+    try:
+        configured = conf.get("POOL")
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    if not configured and not os.environ.get(pool_config.CONFIG_VARIABLE):
+        return []
+    try:
+        pool_config.load()
+    except pool_config.PoolConfigError as exc:
+        return [Error(str(exc), hint="See docs/workers.md, 'The pool'.", id="django_resque.E060")]
+    return []
 
 
 def check_redis_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

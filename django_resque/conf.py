@@ -6,6 +6,7 @@ Nothing is read at import time. The merged dict is cached and dropped when Djang
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from typing import Any
 
@@ -38,6 +39,9 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_LOCK_TIMEOUT": 180,
     # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
     "DURATION_METRICS": False,
+    # resque_pool's shape: {"queue,list": count, ...} (with optional environment sections),
+    # or the path of a JSON/YAML file holding it. Checked by a system check.
+    "POOL": None,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
@@ -116,6 +120,10 @@ def _check_types(merged: dict[str, Any]) -> None:
     if merged["REDIS_OPTIONS"].get("decode_responses"):
         raise ImproperlyConfigured("RESQUE['REDIS_OPTIONS'] may not set decode_responses: payloads are read as bytes.")
     _check_scheduler(merged)
+    if not isinstance(merged["POOL"], (type(None), dict, str, os.PathLike)):
+        raise ImproperlyConfigured(
+            "RESQUE['POOL'] must be a dict or a file's path, got %s." % type(merged["POOL"]).__name__
+        )
     backends = merged["FAILURE_BACKENDS"]
     if not isinstance(backends, (list, tuple)) or not backends or not all(isinstance(p, str) for p in backends):
         raise ImproperlyConfigured(

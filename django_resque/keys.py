@@ -31,6 +31,9 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
   <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
   <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, value = token carried in the payload, PX TTL
+  <ns>:django_resque:pools            zset    ours: pool manager ids ``host:pid``, score = epoch its record expires
+  <ns>:django_resque:pool:<host:pid>  hash    ours: one pool manager (host, pid, started, lines, workers as JSON);
+                                              expires unless the manager renews it
 """
 
 from __future__ import annotations
@@ -175,3 +178,12 @@ def task_result_workers(result_id: str) -> str:
 
 def task_result_errors(result_id: str) -> str:
     return _key("django_resque", "task_result", result_id, "errors")
+
+
+# Pool managers (ours, not Ruby's: resque-pool keeps no record in Redis)
+def pools() -> str:
+    return _key("django_resque", "pools")
+
+
+def pool(pool_id: str) -> str:
+    return _key("django_resque", "pool", pool_id)

@@ -19,3 +19,9 @@ job_failed = Signal()
 before_first_fork = Signal()
 before_fork = Signal()
 after_fork = Signal()
+
+# Pool hooks (sender=None; queues, the worker's queue list). before_pool_fork: in the
+# pool manager before it forks a worker; after_pool_fork: in the new worker process
+# before it registers (also worker_id), as resque-pool's after_prefork.
+before_pool_fork = Signal()
+after_pool_fork = Signal()

@@ -1,5 +1,7 @@
-"""Workers: each with host, pid, queues, state, current job, counts and heartbeat;
-workers whose heartbeat is stale are marked and can be pruned (``worker.pruning``)."""
+"""Workers: each with host, pid, queues, state, current job, counts, heartbeat and pool;
+workers whose heartbeat is stale are marked and can be pruned (``worker.pruning``).
+Workers are grouped by host, then by the pool manager that forked them (``resque_pool``
+or ``resque_work --workers``); the pools are listed above them with their lines."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
 from ..payload import dumps
-from ..worker import pruning, registry
+from ..worker import pool_record, pruning, registry
 from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page
 from .pagination import paginate
 from .permissions import action, can_change, view_required
@@ -19,23 +21,27 @@ from .permissions import action, can_change, view_required
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
+    from ..worker.pool_record import PoolInfo
     from ..worker.registry import WorkerInfo
 
 
 @view_required
 def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    workers = registry.all_workers()
+    pools = pool_record.all_pools()
+    pool_of = {(pool.host, pid): pool for pool in pools for pid in pool.workers}
+    workers = sorted(registry.all_workers(), key=lambda info: _group(info, pool_of))
     page = paginate(request, len(workers), lambda offset, count: workers[offset : offset + count])
     prune_url = admin_url(model_admin, "worker_prune") if can_change(request) else None
     stale = sum(1 for info in workers if info.is_stale)
     return render_page(
         request,
         model_admin,
-        "admin/django_resque/list.html",
+        "admin/django_resque/workers.html",
         title="Workers",
         crumbs=(Crumb("Workers"),),
-        columns=["Host", "PID", "Queues", "State", "Current job", "Since", "Processed", "Failed", "Heartbeat"],
-        rows=[_worker_row(info, prune_url) for info in page.object_list],
+        columns=["Host", "PID", "Queues", "State", "Current job", "Since", "Processed", "Failed", "Heartbeat", "Pool"],
+        rows=[_worker_row(info, prune_url, pool_of.get((info.host, info.pid))) for info in page.object_list],
+        pools=[_pool_summary(pool) for pool in pools],
         page=page,
         empty="No worker is registered. Start one with: python manage.py resque_work",
         refresh=refresh_seconds(request),
@@ -46,7 +52,18 @@ def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     )
 
 
-def _worker_row(info: WorkerInfo, prune_url: str | None) -> Row:
+def _group(info: WorkerInfo, pool_of: dict[tuple[str, int], PoolInfo]) -> tuple[str, int, str]:
+    """Sort key: host, then pool (workers of no pool last), then id."""
+    pool = pool_of.get((info.host, info.pid))
+    return (info.host, pool.pid if pool else 1 << 62, info.id)
+
+
+def _pool_summary(pool: PoolInfo) -> dict[str, object]:
+    lines = ", ".join("%s %d/%d" % (line, pool.running(line), wanted) for line, wanted in pool.lines.items())
+    return {"host": pool.host, "pid": pool.pid, "started": pool.started, "lines": lines, "workers": len(pool.workers)}
+
+
+def _worker_row(info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) -> Row:
     job = info.job or {}
     found = job.get("payload")
     payload: dict = found if isinstance(found, dict) else {}
@@ -62,6 +79,7 @@ def _worker_row(info: WorkerInfo, prune_url: str | None) -> Row:
         Cell(info.processed),
         Cell(info.failed),
         Cell(heartbeat, css="stale" if info.is_stale else ""),
+        Cell("pool %d" % pool.pid if pool else ""),
     ]
     actions = [Action("Prune", prune_url, {"worker": info.id}, danger=True)] if prune_url and info.is_stale else []
     return Row(cells, actions, css="stale" if info.is_stale else "")

@@ -47,11 +47,12 @@ class SignalFlags:
         # --no-fork only: arms the in-process job's timer (it never raises here).
         self.on_kill_request: Callable[[str], None] | None = None
         self._previous: dict[int, Any] = {}
-        self.received: list[int] = []  # every signal, in order (the supervisor forwards them)
+        self.received: list[int] = []  # every signal, in order (the pool manager acts on them)
 
-    def install(self) -> None:
+    def install(self, also: tuple[int, ...] = ()) -> None:
+        """Handle Resque's signals, and ``also`` these (recorded in ``received`` only)."""
         signal.set_wakeup_fd(self._write_fd, warn_on_full_buffer=False)
-        for signum in HANDLED:
+        for signum in (*HANDLED, *also):
             self._previous[signum] = signal.signal(signum, self._handle)
 
     def drain(self) -> None:

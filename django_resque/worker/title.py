@@ -1,7 +1,8 @@
 """Process titles in Ruby Resque's form, so ``ps`` (and Ruby's pruning) read ours alike.
 
 ``resque-<version>: Waiting for <queues>``, ``resque-<version>: Processing <q> since
-<epoch> [<class>]``, ``resque-<version>: Forked <pid> at <epoch>``, ``... Paused``.
+<epoch> [<class>]``, ``resque-<version>: Forked <pid> at <epoch>``, ``... Paused``; the pool
+manager's is resque-pool's, ``resque-pool-manager: managing [<pids>]``.
 """
 
 from __future__ import annotations
@@ -39,3 +40,8 @@ def forked(pid: int) -> None:
 
 def paused() -> None:
     set_title("Paused")
+
+
+def pool_manager(status: str) -> None:
+    """resque-pool's manager title: ``resque-pool-manager: managing [12, 13]``."""
+    setproctitle.setproctitle("resque-pool-manager: %s" % status)

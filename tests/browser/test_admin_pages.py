@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 
@@ -159,4 +160,20 @@ def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
     page.click("#result_list tr:has-text('web-3') button:has-text('Prune')")
     page.wait_for_selector("text=Pruned 1 stale worker(s): web-3:777:payments.")
     assert [info.id for info in registry.all_workers()] == [busy, idle]
+    assert page.dialogs == []
+
+
+def test_workers_grouped_by_host_and_pool_with_the_pools_listed(admin_page, real_redis):
+    for worker_id in ("web-1:5:solo", "web-1:101:mail", "web-1:100:mail", "web-0:9:mail"):
+        registry.register(worker_id)
+    real_redis.zadd(keys.pools(), {"web-1:99": 4102444800})
+    lines = json.dumps({"mail": 2, XSS: 1})
+    real_redis.hset(keys.pool("web-1:99"), mapping={"lines": lines, "workers": '{"100": "mail", "101": "mail"}'})
+    page = admin_page
+    page.click("#content-main a:has-text('Workers')")
+    page.wait_for_selector(".resque-pools")
+    assert "mail 2/2, %s 0/1" % XSS in page.inner_text(".resque-pools")
+    rows = page.locator("#result_list tbody tr").all_inner_texts()
+    assert [row.split("\t")[:2] for row in rows] == [["web-0", "9"], ["web-1", "100"], ["web-1", "101"], ["web-1", "5"]]
+    assert [row.rstrip().rsplit("\t", 1)[-1] for row in rows[1:3]] == ["pool 99", "pool 99"]
     assert page.dialogs == []

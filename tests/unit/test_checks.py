@@ -44,3 +44,27 @@ def test_a_bad_schedule_entry_is_a_check_error_naming_it(settings):
     assert error.msg.startswith("Schedule 'nightly': No job is registered under the name 'app.Gone'")
     settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"ok": {"every": "1m", "class": "RubyNamed"}}}
     assert checks.check_schedule() == []
+
+
+def test_a_bad_pool_config_is_a_check_error_naming_the_entry(settings, tmp_path, monkeypatch):
+    monkeypatch.delenv("RESQUE_POOL_CONFIG", raising=False)
+    assert checks.check_pool() == []
+    settings.RESQUE = {**settings.RESQUE, "POOL": {"mail": 2, "reports": "two"}}
+    (error,) = checks.check_pool()
+    assert error.id == "django_resque.E060"
+    assert "RESQUE['POOL']: 'reports' must be a worker count (0 or more), got 'two'." in error.msg
+    path = tmp_path / "pool.json"
+    path.write_text('{"mail": 2,')
+    settings.RESQUE = {**settings.RESQUE, "POOL": None}
+    monkeypatch.setenv("RESQUE_POOL_CONFIG", str(path))
+    (error,) = checks.check_pool()
+    assert "pool.json, line 1: not valid JSON" in error.msg
+    path.write_text('{"mail": 2}')
+    assert checks.check_pool() == []
+
+
+def test_pool_setting_of_the_wrong_type(settings):
+    settings.RESQUE = {**settings.RESQUE, "POOL": ["mail"]}
+    (error,) = checks.check_settings()
+    assert "RESQUE['POOL'] must be a dict or a file's path, got list." in error.msg
+    assert checks.check_pool() == []

@@ -26,6 +26,8 @@ def test_key_names_match_ruby_resque_and_resque_scheduler():
     assert keys.persistent_schedules() == "resque:persistent_schedules"
     assert keys.schedules_changed() == "resque:schedules_changed"
     assert keys.job_durations() == "resque:django_resque:job_durations"
+    assert keys.pools() == "resque:django_resque:pools"  # ours: the pool managers
+    assert keys.pool("vm:15990") == "resque:django_resque:pool:vm:15990"
 
 
 def test_namespace_is_configurable(settings):

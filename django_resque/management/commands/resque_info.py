@@ -1,4 +1,4 @@
-"""``manage.py resque_info``: queues, sizes, workers and failures at a glance."""
+"""``manage.py resque_info``: queues, sizes, workers, pools and failures at a glance."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque import stats
 from django_resque.exceptions import ResqueConnectionError
+from django_resque.worker import pool_record
 
 
 class Command(BaseCommand):
-    help = "Show Resque queues and their sizes, workers, processed and failed counts."
+    help = "Show Resque queues and their sizes, workers, pools, processed and failed counts."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -20,15 +21,26 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             sizes, summary = stats.snapshot()
+            pools = pool_record.all_pools()
         except ResqueConnectionError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
-            self.stdout.write(json.dumps({**summary, "queue_sizes": sizes}, sort_keys=True))
+            described = [_pool_json(pool) for pool in pools]
+            self.stdout.write(json.dumps({**summary, "queue_sizes": sizes, "pools": described}, sort_keys=True))
             return
         for key in ("pending", "processed", "failed", "queues", "workers", "working"):
             self.stdout.write(f"{key:>10}: {summary[key]}")
+        self.stdout.write(f"{'pools':>10}: {len(pools)}")
         if sizes:
             width = max(len(name) for name in sizes)
             self.stdout.write("")
             for name, size in sizes.items():
                 self.stdout.write(f"  {name:<{width}}  {size}")
+        for pool in pools:
+            lines = ", ".join("%s %d/%d" % (line, pool.running(line), wanted) for line, wanted in pool.lines.items())
+            self.stdout.write(f"\n  pool {pool.id} (since {pool.started}): {lines}")
+
+
+def _pool_json(pool: pool_record.PoolInfo) -> dict[str, Any]:
+    lines = {line: {"wanted": wanted, "running": pool.running(line)} for line, wanted in pool.lines.items()}
+    return {"id": pool.id, "host": pool.host, "pid": pool.pid, "started": pool.started, "lines": lines}

@@ -47,5 +47,5 @@ def test_burst_workers_are_not_restarted_once_the_queues_are_empty(real_redis, s
     supervisor = start_worker("--queues", "test", "--workers", "2", "--burst")
     assert supervisor.wait() == 0, supervisor.output()
     assert sorted(note["value"] for note in done(real_redis)) == list(range(6))
-    assert "restarting" not in supervisor.output()
+    assert "replacing" not in supervisor.output()
     assert worker_ids(real_redis) == set()

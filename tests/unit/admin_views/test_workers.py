@@ -62,3 +62,23 @@ def test_prune_every_stale_worker(changer_client, workers):
 
 def test_prune_needs_a_worker(changer_client, workers):
     assert changer_client.post(url("prune"), {}).status_code == 400
+
+
+def test_workers_are_grouped_by_host_then_pool_and_pools_listed(viewer_client, fake_redis):
+    for wid in ("h1:30:solo", "h1:21:mail", "h1:20:mail", "h1:22:reports", "h0:40:mail"):
+        registry.register(wid)
+    fake_redis.zadd(keys.pools(), {"h1:7": 4102444800})
+    record = {"lines": '{"mail": 2, "reports": 2}', "workers": '{"20": "mail", "21": "mail", "22": "reports"}'}
+    fake_redis.hset(keys.pool("h1:7"), mapping={**record, "started": "2026-12-03 08:00:00 +0000"})
+    response = viewer_client.get(url("changelist"))
+    rows = [(row.cells[0].text, row.cells[1].text, row.cells[9].text) for row in response.context["rows"]]
+    assert rows == [("h0", 40, ""), ("h1", 20, "pool 7"), ("h1", 21, "pool 7"), ("h1", 22, "pool 7"), ("h1", 30, "")]
+    [pool] = response.context["pools"]
+    assert pool == {
+        "host": "h1",
+        "pid": 7,
+        "started": "2026-12-03 08:00:00 +0000",
+        "lines": "mail 2/2, reports 1/2",
+        "workers": 3,
+    }
+    assert "mail 2/2, reports 1/2" in response.content.decode()

@@ -1,10 +1,12 @@
 import json
+import socket
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from django_resque import keys
+from django_resque.worker import pool_record
 
 
 def _call(*args):
@@ -53,3 +55,15 @@ def test_resque_info_says_when_redis_is_down(settings, monkeypatch):
     settings.RESQUE = {"REDIS_URL": "redis://127.0.0.1:1/0", "REDIS_OPTIONS": {"socket_connect_timeout": 0.2}}
     with pytest.raises(CommandError, match="Cannot reach Redis at redis://127.0.0.1:1/0"):
         call_command("resque_info")
+
+
+def test_resque_info_shows_the_pools(fake_redis):
+    pool_record.save(4242, "2026-12-03 08:00:00 +0000", {"mail": 2, "reports": 1}, {10: "mail", 11: "reports"})
+    table = _call("resque_info")
+    assert "pools: 1" in table
+    assert "pool %s:4242 (since 2026-12-03 08:00:00 +0000): mail 1/2, reports 1/1" % socket.gethostname() in table
+    [pool] = json.loads(_call("resque_info", "--json"))["pools"]
+    assert pool["pid"] == 4242 and pool["lines"] == {
+        "mail": {"wanted": 2, "running": 1},
+        "reports": {"wanted": 1, "running": 1},
+    }
