@@ -119,3 +119,12 @@ def test_enqueue_costs_compares_delay_with_a_bare_rpush(real_redis):
     assert delay.startswith(".delay()") and "(evalsha)" in delay and "client CPU" in delay
     assert rpush.startswith("client.rpush") and "(rpush)" in rpush
     assert real_redis.llen("resque:queue:bench") == 0  # each round cleans up after itself
+
+
+def test_pool_memory_reads_the_pss_of_a_session():
+    import os
+
+    from benchmarks import pool_memory
+
+    assert os.getpid() in pool_memory.session_pids({os.getsid(0)})
+    assert pool_memory.pss_kib(os.getpid()) > 0
