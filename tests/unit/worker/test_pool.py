@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+import threading
 
 import pytest
 import redis
@@ -30,6 +31,7 @@ class FakePool(Pool):
         )
         self.pids = itertools.count(1000)
         self.sent: list[tuple[int, int]] = []
+        self.closed = False
 
     def start_worker(self, line):
         return next(self.pids)
@@ -61,7 +63,8 @@ def make_pool():
 
     yield make
     for each in made:
-        each.flags.close()
+        if not each.closed:
+            each.flags.close()
 
 
 def quit_sent(fake):
@@ -268,3 +271,34 @@ def test_before_pool_fork_is_sent_in_the_manager(monkeypatch, make_pool):
     finally:
         before_pool_fork.disconnect(receiver)
     assert seen == [["a", "b"]]
+
+
+def test_run_manages_until_a_stopping_signal_then_removes_its_record(make_pool, monkeypatch, fake_redis):
+    titles = []
+    monkeypatch.setattr(pool.title, "pool_manager", titles.append)
+    monkeypatch.setattr(pool.gc, "freeze", lambda: None)
+    fake = make_pool({"a": 2}, stops=resque_pool_stops())
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
+    fake.run()
+    fake.closed = True
+    assert titles == ["(starting)", "managing [1000, 1001]", "(shutting down)"]
+    assert fake.sent == [(1000, signal.SIGQUIT), (1001, signal.SIGQUIT)]
+    assert fake_redis.zcard("resque:django_resque:pools") == 0
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL  # the manager's handlers are gone
+
+
+def test_a_worker_quits_at_once_if_its_manager_is_already_gone():
+    for manager, expected in ((os.getpid(), 3), (1, 0)):
+        child = os.fork()
+        if child == 0:
+            pool.quit_with_manager(manager)
+            os._exit(3)
+        assert os.waitpid(child, 0)[1] >> 8 == expected
+
+
+def test_not_in_a_terminals_foreground_without_a_controlling_terminal():
+    child = os.fork()
+    if child == 0:
+        os.setsid()  # no controlling terminal
+        os._exit(0 if pool.in_terminal_foreground() is False else 1)
+    assert os.waitpid(child, 0)[1] == 0
