@@ -22,13 +22,21 @@ class ResqueConnectionError(ResqueError, ConnectionError):
         super().__init__(f"Cannot reach Redis at {url}{detail}")
 
 
-class MalformedPayloadError(ResqueError, ValueError):
-    """A payload read from Redis is not a Resque job; carries the raw data."""
+class UndecodableError(ResqueError, ValueError):
+    """A value read from Redis cannot be decoded (bad UTF-8, bad or too deep JSON); carries it."""
+
+    label = "Undecodable value"
 
     def __init__(self, reason: str, raw: bytes | str) -> None:
         self.reason = reason
         self.raw = raw
-        super().__init__(f"Malformed job payload ({reason}): {_truncated(raw)!r}")
+        super().__init__(f"{self.label} ({reason}): {_truncated(raw)!r}")
+
+
+class MalformedPayloadError(UndecodableError):
+    """A payload read from Redis is not a Resque job; carries the raw data."""
+
+    label = "Malformed job payload"
 
 
 class UnknownJobError(ResqueError, LookupError):

@@ -16,7 +16,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import CollectorRegistry
 
 from . import conf, keys, stats
-from .connection import get_redis, text, translate_errors
+from .connection import get_redis, translate_errors
+from .decoding import to_float, to_text
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -79,8 +80,10 @@ def _duration_histograms() -> Iterator[Metric]:
     raw = get_redis().hgetall(keys.job_durations())
     by_job: dict[str, dict[str, float]] = {}
     for field, value in raw.items():
-        job_name, _, bound = text(field).rpartition("|")
-        by_job.setdefault(job_name, {})[bound] = float(value)
+        job_name, _, bound = to_text(field).rpartition("|")
+        number = to_float(value)
+        if number is not None:  # another program's value that is not a number is left out
+            by_job.setdefault(job_name, {})[bound] = number
     histogram = HistogramMetricFamily("resque_job_duration_seconds", "Job run time.", labels=["job"])
     for job_name, values in sorted(by_job.items()):
         buckets = [(str(bound), values.get(str(bound), 0.0)) for bound in DURATION_BUCKETS]

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .exceptions import JobArgumentError, MalformedPayloadError
+from .decoding import loads
+from .exceptions import JobArgumentError, MalformedPayloadError, UndecodableError
 
 # Set on payloads whose last argument carries keyword arguments. Ruby ignores it and
 # sees a trailing hash, as Resque users expect.
@@ -83,9 +84,9 @@ def encode_call(name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, 
 def decode(raw: bytes | str) -> Payload:
     """Parse a payload from Redis, or raise MalformedPayloadError carrying the raw data."""
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedPayloadError(f"not JSON: {exc}", raw) from exc
+        data = loads(raw)
+    except UndecodableError as exc:
+        raise MalformedPayloadError(exc.reason, raw) from exc
     return from_dict(data, raw)
 
 

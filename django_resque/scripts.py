@@ -211,7 +211,7 @@ _loaded: set[tuple[Any, str]] = set()  # (server, sha); inherited by forked chil
 _scripts: dict[str, Any] = {}
 
 
-def run(source: str, keys: Sequence[str], args: Sequence[Any]) -> Any:
+def run(source: str, keys: Sequence[str | bytes], args: Sequence[Any]) -> Any:
     """Run a script by its SHA on the process's client.
 
     The script is loaded once per server first, so a large call (a bulk rewrite sends

@@ -7,13 +7,14 @@ from typing import Any
 from . import keys
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
+from .decoding import exact_text, to_int, to_wire
 
 
 def get(name: str, worker_id: str | None = None) -> int:
     """A counter's value (``processed`` or ``failed``), 0 when unset."""
     with translate_errors():
         value = get_redis().get(keys.stat(name, worker_id))
-    return int(value or 0)
+    return to_int(value) or 0
 
 
 def info() -> dict[str, Any]:
@@ -36,8 +37,8 @@ def snapshot() -> tuple[dict[str, int], dict[str, Any]]:
         working = _count_working(client, worker_ids)
     summary = {
         "pending": sum(sizes),
-        "processed": int(processed or 0),
-        "failed": int(failed or 0),
+        "processed": to_int(processed) or 0,
+        "failed": to_int(failed) or 0,
         "queues": len(queue_names),
         "workers": len(worker_ids),
         "working": working,
@@ -50,5 +51,5 @@ def _count_working(client: Any, worker_ids: set[bytes]) -> int:
         return 0
     pipe = client.pipeline(transaction=False)
     for worker_id in worker_ids:
-        pipe.exists(keys.worker(worker_id.decode()))
+        pipe.exists(to_wire(keys.worker(exact_text(worker_id))))
     return sum(pipe.execute())

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..exceptions import MalformedPayloadError
+from ..decoding import RECORD_DEPTH, loads_object
+from ..exceptions import MalformedPayloadError, UndecodableError
 from ..payload import dumps
 
 TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
@@ -101,12 +101,9 @@ def format_backtrace(exc: BaseException) -> list[str]:
 
 def _load_object(raw: bytes | str) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedPayloadError(f"failure record is not JSON: {exc}", raw) from exc
-    if not isinstance(data, dict):
-        raise MalformedPayloadError("failure record is not a JSON object", raw)
-    return data
+        return loads_object(raw, max_depth=RECORD_DEPTH)
+    except UndecodableError as exc:
+        raise MalformedPayloadError(f"failure record is {exc.reason}", raw) from exc
 
 
 def decode(raw: bytes | str) -> FailureRecord:
@@ -115,13 +112,27 @@ def decode(raw: bytes | str) -> FailureRecord:
     known = {name: data.get(name) for name in _FIELDS}
     extra = {key: value for key, value in data.items() if key not in _FIELDS and key != "retried_at"}
     return FailureRecord(
-        failed_at=str(known["failed_at"] or ""),
+        failed_at=_text(known["failed_at"]),
         payload=known["payload"] if isinstance(known["payload"], dict) else {},
-        exception=str(known["exception"] or ""),
-        error=str(known["error"] or ""),
-        backtrace=[str(line) for line in known["backtrace"] or []],
-        worker=str(known["worker"] or ""),
-        queue=str(known["queue"] or ""),
-        retried_at=data.get("retried_at"),
+        exception=_text(known["exception"]),
+        error=_text(known["error"]),
+        backtrace=_lines(known["backtrace"]),
+        worker=_text(known["worker"]),
+        queue=_text(known["queue"]),
+        retried_at=_text(data["retried_at"]) if data.get("retried_at") is not None else None,
         extra=extra,
     )
+
+
+def _text(value: Any) -> str:
+    """A field that should be a string: other JSON shown as JSON, missing as ""."""
+    if value is None or value == "":
+        return ""
+    return value if isinstance(value, str) else dumps(value)
+
+
+def _lines(value: Any) -> list[str]:
+    """A backtrace: a list of lines, or anything else (Ruby's nil, an int) as one line."""
+    if value is None or value == "":
+        return []
+    return [_text(line) for line in value] if isinstance(value, list) else [_text(value)]

@@ -8,13 +8,13 @@ Ruby's bytes: compact JSON with ``queue`` as the last key.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import keys
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import exact_text, loads_object, to_int, to_text, to_wire
 from ..exceptions import MalformedPayloadError
 from ..payload import Payload, dumps, from_dict
 from . import scripts
@@ -50,10 +50,10 @@ def encode_item(queue: str, payload: Payload) -> str:
 
 def decode_item(timestamp: int, raw: bytes | str) -> DelayedItem:
     """Parse a stored item; a malformed one comes back with queue and payload None."""
-    stored = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    stored = exact_text(raw)
     try:
-        data = json.loads(stored)
-        queue = data.pop("queue") if isinstance(data, dict) else None
+        data = loads_object(raw)
+        queue = data.pop("queue", None)
         if not isinstance(queue, str) or not queue:
             raise MalformedPayloadError("'queue' is missing or not a string", stored)
         return DelayedItem(timestamp, stored, queue, from_dict(data, stored))
@@ -123,10 +123,23 @@ def items_at(timestamp: int, start: int = 0, count: int = 50) -> list[DelayedIte
 
 
 def next_timestamp(now: float) -> int | None:
-    """The earliest timestamp due at ``now``, if any."""
-    with translate_errors():
-        found = get_redis().zrangebyscore(keys.delayed_schedule(), "-inf", int(now), start=0, num=1)
-    return _epoch_of(found[0]) if found else None
+    """The earliest timestamp due at ``now``, if any.
+
+    A member that is not an epoch (another program wrote it) names no bucket we could
+    move: it is removed, with a warning naming it, so it cannot hold up the due ones.
+    """
+    while True:
+        with translate_errors():
+            found = get_redis().zrangebyscore(keys.delayed_schedule(), "-inf", int(now), start=0, num=1)
+        if not found:
+            return None
+        member: Any = found[0]
+        epoch = _epoch_of(member)
+        if epoch >= 0:
+            return epoch
+        logger.warning("Removed %r from %s: not an epoch, so no delayed bucket", member, keys.delayed_schedule())
+        with translate_errors():
+            get_redis().zrem(keys.delayed_schedule(), member)
 
 
 def scheduled_at(job: Job, *args: Any, **kwargs: Any) -> list[int]:
@@ -173,10 +186,11 @@ def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
     if not stamps:
         return 0
     bucket_keys = [keys.delayed(stamp) for stamp in stamps]
-    args: list[str | int] = [raw, copies]
+    args: list[bytes | str | int] = [to_wire(raw), copies]
     for stamp in stamps:
         args += [keys.delayed_bucket_name(stamp), stamp]
-    return scripts.run(scripts.REMOVE_ITEM, [keys.timestamps(raw), keys.delayed_schedule(), *bucket_keys], args)
+    timestamps_key = to_wire(keys.timestamps(raw))
+    return scripts.run(scripts.REMOVE_ITEM, [timestamps_key, keys.delayed_schedule(), *bucket_keys], args)
 
 
 def enqueue_now(timestamp: int, raw: str) -> bool:
@@ -203,5 +217,9 @@ def _item_for(job: Job, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
 
 
 def _epoch_of(member: Any) -> int:
-    """A zset member ``1795353247`` or a bucket name ``delayed:1795353247`` -> 1795353247."""
-    return int(text(member).rpartition(":")[2])
+    """A zset member ``1795353247`` or a bucket name ``delayed:1795353247`` -> 1795353247.
+
+    A member that is not an integer (written by another program) reads as -1: no bucket.
+    """
+    epoch = to_int(to_text(member).rpartition(":")[2], None)
+    return epoch if epoch is not None and epoch >= 0 else -1

@@ -7,13 +7,13 @@ reload. Settings schedules are fixed: a dynamic one may not take a settings name
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from .. import conf, keys
-from ..connection import get_redis, text, translate_errors
-from ..exceptions import InvalidScheduleError
+from ..connection import get_redis, translate_errors
+from ..decoding import loads_object, to_text
+from ..exceptions import InvalidScheduleError, UndecodableError
 from ..payload import dumps
 from .schedule import Entry, parse
 
@@ -69,7 +69,7 @@ def dynamic_configs() -> dict[str, dict[str, Any]]:
         stored = get_redis().hgetall(keys.persistent_schedules())
     configs = {}
     for raw_name, raw in stored.items():
-        name = text(raw_name)
+        name = to_text(raw_name)
         config = _decode(name, raw)
         if config is not None:
             configs[name] = config
@@ -98,15 +98,12 @@ def take_changed() -> set[str]:
     pipe.delete(keys.schedules_changed())
     with translate_errors():
         members, _ = pipe.execute()
-    return {text(member) for member in members}
+    return {to_text(member) for member in members}
 
 
 def _decode(name: str, raw: bytes | str) -> dict[str, Any] | None:
     try:
-        config = json.loads(raw)
-    except ValueError:
-        config = None
-    if not isinstance(config, dict):
-        logger.error("Dynamic schedule %r is not a JSON object: %r", name, raw[:200])
+        return loads_object(raw)
+    except UndecodableError as exc:
+        logger.error("Dynamic schedule %r in %s is unreadable: %s", name, keys.persistent_schedules(), exc)
         return None
-    return config

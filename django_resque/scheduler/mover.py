@@ -7,11 +7,11 @@ queued once, and two schedulers moving the same bucket never double a job.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from .. import failure, keys
-from ..exceptions import MalformedPayloadError
+from ..decoding import displayable, loads_object
+from ..exceptions import MalformedPayloadError, UndecodableError
 from . import delayed, scripts
 from .delayed import DelayedItem
 
@@ -91,8 +91,8 @@ def _set_aside_malformed(item: DelayedItem, actor: str) -> None:
 
 
 def _payload_of(raw: str) -> dict[str, object]:
+    """The item as a JSON object if it is one, else its text under ``raw``."""
     try:
-        data = json.loads(raw)
-    except ValueError:
-        return {"raw": raw}
-    return data if isinstance(data, dict) else {"raw": raw}
+        return loads_object(raw)
+    except UndecodableError:
+        return {"raw": displayable(raw)}

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from .. import conf, keys
 from .. import queue as queue_api
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import to_epoch, to_int, to_text
 from ..exceptions import InvalidScheduleError
 from . import dynamic, scripts
 from .schedule import RUN_ONCE, Entry, parse
@@ -51,10 +52,24 @@ class ScheduleStatus:
     next_run: dt.datetime | None
 
 
-def last_runs() -> dict[str, int]:
+def last_runs(*, drop_unreadable: bool = False) -> dict[str, int]:
+    """Each schedule's last handled run; a value that is not an epoch is left out.
+
+    The scheduler passes ``drop_unreadable``: such a value is removed, with a warning
+    naming it, and its schedule is baselined afresh, as one seen for the first time.
+    """
     with translate_errors():
         stored = get_redis().hgetall(keys.schedule_last_run())
-    return {text(name): int(text(value)) for name, value in stored.items()}
+    runs = {}
+    for raw_name, raw_value in stored.items():
+        value = to_int(raw_value, None)
+        if value is not None and value >= 0:
+            runs[to_text(raw_name)] = value
+        elif drop_unreadable:
+            logger.warning("Removed %r from %s: not an epoch", raw_value, keys.schedule_last_run())
+            with translate_errors():
+                get_redis().hdel(keys.schedule_last_run(), raw_name)
+    return runs
 
 
 def plan(entry: Entry, last: int, now: float) -> Plan | None:
@@ -148,4 +163,4 @@ def _log(entry: Entry, last: int, action: Plan) -> None:
 
 
 def _datetime(epoch: float | None) -> dt.datetime | None:
-    return None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC)
+    return None if epoch is None else to_epoch(epoch)

@@ -122,7 +122,7 @@ class Scheduler:
 
     def fire_due(self, now: float) -> int:
         """Fire every due schedule; returns how many jobs were pushed."""
-        last = runs.last_runs()
+        last = runs.last_runs(drop_unreadable=True)
         pushed = 0
         for entry in self.entries():
             if self.stopping:

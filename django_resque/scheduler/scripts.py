@@ -109,6 +109,6 @@ return 0
 """
 
 
-def run(script: str, keys: Sequence[str], args: Sequence[str | int]) -> int:
+def run(script: str, keys: Sequence[str | bytes], args: Sequence[str | bytes | int]) -> int:
     """Run one of the scripts above through the shared runner; its reply as an int."""
     return int(shared_scripts.run(script, keys, args))

@@ -8,14 +8,15 @@ Ruby's ``Resque.workers`` lists our workers and we list Ruby's: id ``host:pid:qu
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import socket
 from dataclasses import dataclass
 from typing import Any
 
 from .. import conf, keys, scripts
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import RECORD_DEPTH, loads_object, to_int, to_text, to_time
+from ..exceptions import UndecodableError
 
 STARTED_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
@@ -115,7 +116,7 @@ class WorkerInfo:
 def all_workers() -> list[WorkerInfo]:
     """Every registered worker (ours and Ruby's), sorted by id."""
     with translate_errors():
-        ids = sorted(text(member) for member in get_redis().smembers(keys.workers()))
+        ids = sorted(to_text(member) for member in get_redis().smembers(keys.workers()))
     return _infos(ids)
 
 
@@ -130,7 +131,7 @@ def find(worker_id: str) -> WorkerInfo | None:
 def parse_id(worker_id: str) -> tuple[str, int, tuple[str, ...]]:
     """``host:pid:queues`` -> (host, pid, queues); a bad pid reads as 0."""
     host, pid, queues = ([*worker_id.split(":", 2), "", ""])[:3]
-    return host, int(pid) if pid.isdigit() else 0, tuple(filter(None, queues.split(",")))
+    return host, max(to_int(pid) or 0, 0), tuple(filter(None, queues.split(",")))
 
 
 def _infos(ids: list[str]) -> list[WorkerInfo]:
@@ -146,7 +147,7 @@ def _infos(ids: list[str]) -> list[WorkerInfo]:
         pipe.exists(keys.worker_paused(wid))
     with translate_errors():
         pause_all, *rows = pipe.execute()
-    all_paused = (pause_all or b"").decode().lower() == "true"
+    all_paused = to_text(pause_all).lower() == "true"
     return [_info(wid, now, all_paused, rows[i * 6 : i * 6 + 6]) for i, wid in enumerate(ids)]
 
 
@@ -154,7 +155,7 @@ def _info(wid: str, now: dt.datetime, all_paused: bool, row: list[Any]) -> Worke
     record, started, beat, processed, failed, paused = row
     host, pid, queues = parse_id(wid)
     job = _decode_record(record)
-    heartbeat = _parse_time(beat)
+    heartbeat = to_time(beat)
     state = "working" if record is not None else ("paused" if paused or all_paused else "idle")
     stale = heartbeat is not None and (now - heartbeat).total_seconds() > conf.get("PRUNE_INTERVAL")
     return WorkerInfo(
@@ -162,30 +163,21 @@ def _info(wid: str, now: dt.datetime, all_paused: bool, row: list[Any]) -> Worke
         host=host,
         pid=pid,
         queues=queues,
-        started=started.decode() if started else None,
+        started=to_text(started) if started else None,
         heartbeat=heartbeat,
         job=job,
-        processed=int(processed or 0),
-        failed=int(failed or 0),
+        processed=to_int(processed) or 0,
+        failed=to_int(failed) or 0,
         state=state,
         is_stale=stale,
     )
 
 
 def _decode_record(record: bytes | None) -> dict[str, Any] | None:
+    """The ``worker:<id>`` record; one that cannot be decoded is kept as text under ``raw``."""
     if record is None:
         return None
     try:
-        data = json.loads(record)
-    except ValueError:
-        return {"raw": record.decode("utf-8", "replace")}
-    return data if isinstance(data, dict) else {"raw": record.decode("utf-8", "replace")}
-
-
-def _parse_time(value: bytes | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        return dt.datetime.fromisoformat(value.decode())
-    except ValueError:
-        return None
+        return loads_object(record, max_depth=RECORD_DEPTH)
+    except UndecodableError:
+        return {"raw": to_text(record)}

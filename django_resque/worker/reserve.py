@@ -8,7 +8,6 @@ same script first finishes the job the worker ran last, when the worker deferred
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from dataclasses import dataclass
@@ -16,6 +15,8 @@ from typing import Any
 
 from .. import keys, scripts
 from ..connection import get_redis, translate_errors
+from ..decoding import RECORD_DEPTH, loads_object, to_text
+from ..exceptions import UndecodableError
 from ..payload import dumps
 from . import registry
 
@@ -86,16 +87,13 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
 
 
 def parse_record(record: bytes | str) -> Reservation:
-    """Decode a ``worker:<id>`` record; one that is not JSON becomes a raw payload."""
+    """Decode a ``worker:<id>`` record; one that cannot be decoded becomes a raw payload (text)."""
     if isinstance(record, str):
-        record = record.encode()
-    text = record.decode("utf-8", "replace")
+        record = record.encode("utf-8", "surrogateescape")
     try:
-        data = json.loads(text)
-    except ValueError:
-        return Reservation(queue="", record=record, payload=text)
-    if not isinstance(data, dict):
-        return Reservation(queue="", record=record, payload=text)
+        data = loads_object(record, max_depth=RECORD_DEPTH)
+    except UndecodableError:
+        return Reservation(queue="", record=record, payload=to_text(record))
     queue = data.get("queue")
     return Reservation(queue=queue if isinstance(queue, str) else "", record=record, payload=data.get("payload"))
 

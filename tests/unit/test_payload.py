@@ -56,7 +56,7 @@ def test_non_json_arguments_are_refused_naming_the_argument(args, kwargs, expect
         (b"[1,2]", "not a JSON object"),
         (b'{"args":[]}', "'class' is missing"),
         (b'{"class":"X","args":{"a":1}}', "'args' is not a list"),
-        (b"\xff\xfe", "not JSON"),
+        (b"\xff\xfe", "not UTF-8"),
     ],
 )
 def test_malformed_payloads_raise_with_the_raw_data(raw, reason):

@@ -1,6 +1,9 @@
 import datetime as dt
 
+import pytest
+
 from django_resque import failure
+from django_resque.exceptions import MalformedPayloadError
 from django_resque.failure import record as failure_record
 from django_resque.failure.redis import RedisFailure
 
@@ -41,3 +44,19 @@ def test_redis_backend_saves_and_reads(fake_redis):
     assert backend.all(0, 10)[0].worker == "vm:16031:wire_q"
     backend.clear()
     assert backend.count() == 0
+
+
+def test_a_record_with_odd_field_types_decodes():
+    record = failure_record.decode(b'{"failed_at":1,"payload":[1],"exception":null,"error":{"a":1},"backtrace":7}')
+    assert (record.failed_at, record.payload, record.exception, record.error, record.backtrace) == (
+        "1",
+        {},
+        "",
+        '{"a":1}',
+        ["7"],
+    )
+
+
+def test_a_too_deep_record_is_a_malformed_payload_error():
+    with pytest.raises(MalformedPayloadError, match="nested deeper"):
+        failure_record.decode(b'{"payload":' + b"[" * 990 + b"]" * 990 + b"}")

@@ -51,6 +51,6 @@ def test_bad_entries_written_by_others_are_skipped_and_kept(fake_redis, caplog):
     fake_redis.hset(keys.persistent_schedules(), "static", b'{"every":"1m","class":"tests.support.jobs.remember"}')
     assert dynamic.dynamic_entries() == {}
     assert "Schedule 'unknown_job': No job is registered" in caplog.text
-    assert "'garbage' is not a JSON object" in caplog.text
+    assert "'garbage' in resque:persistent_schedules is unreadable" in caplog.text
     assert "'static' is ignored" in caplog.text
     assert fake_redis.hlen(keys.persistent_schedules()) == 3

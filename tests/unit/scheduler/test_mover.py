@@ -96,3 +96,24 @@ def test_duplicate_copies_keep_their_timestamps_entry_until_the_last_moves(fake_
     assert mover.move_timestamp(NOW - 1) == 2
     assert not fake_redis.exists(keys.timestamps(second_x.raw))
     assert delayed.schedule_size() == 0
+
+
+def test_a_too_deep_or_invalid_utf8_item_is_set_aside_and_the_rest_move(fake_redis):
+    deep = b'{"class":"Job","args":' + b"[" * 990 + b"]" * 990 + b',"queue":"q"}'
+    fake_redis.rpush(keys.delayed(NOW - 1), deep, b'{"class":"J\xff","args":[],"queue":"q"}')
+    fake_redis.rpush(keys.delayed(NOW - 1), b'{"class":"Job","args":[2],"queue":"q"}')
+    fake_redis.zadd(keys.delayed_schedule(), {str(NOW - 1): NOW - 1})
+    assert mover.enqueue_due(NOW) == 1
+    records = RedisFailure().all(0, 10)
+    assert [r.exception for r in records] == ["MalformedPayloadError", "MalformedPayloadError"]
+    assert records[0].payload["raw"].startswith('{"class":"Job","args":[[[')
+    assert records[1].payload == {"raw": '{"class":"J\ufffd","args":[],"queue":"q"}'}
+    assert delayed.schedule_size() == 0
+
+
+def test_a_schedule_member_that_is_not_an_epoch_is_removed_and_due_jobs_still_move(fake_redis, caplog):
+    fake_redis.zadd(keys.delayed_schedule(), {"not-a-number": NOW - 5, b"\xff": NOW - 4})
+    _schedule(NOW - 1, "x")
+    assert mover.enqueue_due(NOW) == 1
+    assert fake_redis.zcard(keys.delayed_schedule()) == 0
+    assert "Removed b'not-a-number' from resque:delayed_queue_schedule" in caplog.text

@@ -112,3 +112,12 @@ def test_on_time_runs_after_a_short_gap_each_fire_once(fake_redis):
     assert runs.last_runs() == {"each_second": HOUR + 3}
     assert runs.handle(entry, HOUR + 3, HOUR + 3.9) is False
     assert runs.plan(entry, HOUR, HOUR + 3.5) == runs.Plan(run=HOUR + 1, fire=True, missed=0)
+
+
+def test_a_last_run_that_is_not_an_epoch_is_dropped_by_the_scheduler_only(fake_redis, caplog):
+    fake_redis.hset(keys.schedule_last_run(), mapping={"hourly": "soon", "other": str(HOUR), b"\xffname": "1.5"})
+    assert runs.last_runs() == {"other": HOUR}
+    assert fake_redis.hlen(keys.schedule_last_run()) == 3  # the admin's read changes nothing
+    assert runs.last_runs(drop_unreadable=True) == {"other": HOUR}
+    assert fake_redis.hkeys(keys.schedule_last_run()) == [b"other"]
+    assert "Removed b'soon' from resque:django_resque:schedule_last_run: not an epoch" in caplog.text

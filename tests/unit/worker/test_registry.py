@@ -51,3 +51,20 @@ def test_all_workers_and_find(fake_redis):
     assert (second.pid, second.queues, second.state, second.is_stale) == (2, ("a", "b"), "paused", True)
     assert registry.find("vm:3:q") is None
     assert registry.find("vm:1:q") == first
+
+
+def test_odd_values_written_by_others_read_without_raising(fake_redis):
+    registry.register("vm:1:q")
+    fake_redis.set(keys.worker("vm:1:q"), b"[" * 990 + b"]" * 990)
+    fake_redis.hset(keys.heartbeats(), "vm:1:q", "2000-01-01T00:00:00")  # no zone: UTC
+    fake_redis.set(keys.stat("processed", "vm:1:q"), "lots")
+    fake_redis.set(keys.worker_started("vm:1:q"), b"\xff")
+    fake_redis.sadd(keys.workers(), b"vm\xff:99999999999999999999999:q")
+    worker, odd = registry.all_workers()
+    assert (worker.job, worker.processed, worker.is_stale, worker.started) == (
+        {"raw": "[" * 990 + "]" * 990},
+        0,
+        True,
+        "\ufffd",
+    )
+    assert (odd.id, odd.pid) == ("vm\ufffd:99999999999999999999999:q", 0)
