@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-from ..exceptions import InvalidScheduleError, ResqueConnectionError
+from ..worker.reconnect import Backoff, is_transient
 from . import dynamic, mover, runs, schedule
 from .lock import MasterLock
 from .schedule import Entry
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT)
 _NAP = 0.1  # seconds between checks of the stop flag while sleeping
+ERROR_BACKOFF_CAP = 60.0  # seconds: longest extra wait after repeated errors in ticks
 MOVES_PER_RENEWAL = 5000  # a big backlog is moved in chunks, renewing the lock (and checking for stop) between
 
 
@@ -43,6 +44,8 @@ class Scheduler:
         self.stopping = False
         self.static: dict[str, Entry] = {}
         self.dynamic: dict[str, Entry] = {}
+        self.error_backoff = Backoff(first=interval, cap=max(interval, ERROR_BACKOFF_CAP))
+        self.pause = 0.0  # extra sleep after an error in a tick
 
     @property
     def actor(self) -> str:
@@ -70,15 +73,23 @@ class Scheduler:
             self.shutdown()
 
     def safe_tick(self) -> None:
-        """A tick that survives Redis being away: log, drop mastership, retry next tick."""
+        """A tick that survives anything: Redis away or busy (drop mastership, retry next
+        tick) or an error in our own bookkeeping or data (logged, retried with backoff)."""
         try:
             self.tick()
-        except ResqueConnectionError as exc:
-            if self.is_master:
-                logger.warning("Lost Redis while master, standing down: %s", exc)
-            else:
-                logger.warning("Redis unavailable: %s", exc)
-            self.is_master = False
+        except Exception as exc:
+            if is_transient(exc):
+                if self.is_master:
+                    logger.warning("Lost Redis while master, standing down: %s", exc)
+                else:
+                    logger.warning("Redis unavailable: %s", exc)
+                self.is_master = False
+                return
+            self.pause = self.error_backoff.next_delay()
+            logger.exception("Scheduler %s: error in a tick (%r); retrying in %.1fs", self.lock.value, exc, self.pause)
+        else:
+            self.error_backoff.reset()
+            self.pause = 0.0
 
     def tick(self) -> None:
         """One pass: keep the lock, then (master only) move delayed jobs and fire schedules."""
@@ -129,8 +140,10 @@ class Scheduler:
                 break
             try:
                 pushed += runs.handle(entry, last.get(entry.name), now)
-            except (InvalidScheduleError, ValueError) as exc:
-                logger.error("Schedule %r could not run: %s", entry.name, exc)
+            except Exception as exc:  # one bad schedule must not stop the others
+                if is_transient(exc):
+                    raise
+                logger.error("Schedule %r could not run: %r", entry.name, exc)
         return pushed
 
     def install_signal_handlers(self) -> None:
@@ -142,7 +155,7 @@ class Scheduler:
         self.stopping = True
 
     def sleep(self) -> None:
-        deadline = time.monotonic() + self.interval
+        deadline = time.monotonic() + max(self.interval, self.pause)
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(min(_NAP, max(0.0, deadline - time.monotonic())))
 
@@ -151,6 +164,6 @@ class Scheduler:
         try:
             if self.lock.release():
                 logger.info("Scheduler %s released the master lock", self.lock.value)
-        except ResqueConnectionError as exc:
+        except Exception as exc:
             logger.warning("Could not release the master lock (it expires by itself): %s", exc)
         logger.info("Scheduler %s stopped", self.lock.value)

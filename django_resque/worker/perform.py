@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import conf, failure, hooks, registry, unique
 from .. import payload as payload_codec
-from ..exceptions import JobTerminatedError, JobTimeoutError, MalformedPayloadError, UnknownJobError
+from ..decoding import RECORD_DEPTH, loads
+from ..exceptions import (
+    JobTerminatedError,
+    JobTimeoutError,
+    MalformedPayloadError,
+    UndecodableError,
+    UnknownJobError,
+)
 from ..signals import job_failed, job_finished, job_started
 from . import reconnect
 from .registry import finish
@@ -99,8 +106,12 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
 def resolve(reservation: Reservation) -> tuple[Payload, Job]:
     """The payload and its registered job, or MalformedPayloadError / UnknownJobError."""
     data = reservation.payload
-    if isinstance(data, str):
-        raise MalformedPayloadError("not JSON", data)
+    if isinstance(data, str):  # the record itself could not be decoded: say why
+        try:
+            loads(data, max_depth=RECORD_DEPTH)
+        except UndecodableError as exc:
+            raise MalformedPayloadError(exc.reason, data) from exc
+        raise MalformedPayloadError("not a job record", data)
     payload = payload_codec.from_dict(data)
     return payload, registry.lookup(payload.name)
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 import os
 
+import redis
+
 from ..connection import get_redis
 from . import reconnect, reserve, title
 from .fork import ChildChannel
@@ -45,5 +47,5 @@ def warm_up() -> None:
     """Connect to Redis before any job needs it (the worker loaded the scripts already)."""
     try:
         get_redis().ping()
-    except reconnect.CONNECTION_ERRORS as exc:
+    except (redis.RedisError, *reconnect.CONNECTION_ERRORS) as exc:  # e.g. BUSY: the job's own calls retry
         logger.debug("Pre-forked process %d could not warm up: %s", os.getpid(), exc)

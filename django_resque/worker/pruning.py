@@ -79,4 +79,6 @@ def _is_dead(info: WorkerInfo, queues: list[str]) -> bool:
 def _exit_error(info: WorkerInfo) -> DirtyExitError:
     name = (info.job or {}).get("payload", {})
     name = name.get("class") if isinstance(name, dict) else "<malformed>"
+    if info.job is not None and "raw" in info.job and "payload" not in info.job:
+        name = "<unreadable>"  # the record could not be decoded: its text goes to the failure record
     return PruneDeadWorkerDirtyExitError("Worker %s did not gracefully exit while processing %s" % (info.id, name))

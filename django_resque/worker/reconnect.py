@@ -16,6 +16,27 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 CONNECTION_ERRORS = (ResqueConnectionError, redis.ConnectionError, redis.TimeoutError)
 FIRST_DELAY, MAX_DELAY = 0.1, 5.0
+# Error replies that say "not now" rather than "never": a script running past its time
+# limit (BUSY), a server loading its data, a replica promoted or a cluster resharding.
+TRANSIENT_REPLIES = ("BUSY ", "LOADING ", "MASTERDOWN ", "READONLY ", "TRYAGAIN ", "CLUSTERDOWN ", "OOM ")
+
+
+_TRANSIENT_CLASSES = (
+    *CONNECTION_ERRORS,
+    redis.exceptions.BusyLoadingError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.MasterDownError,
+    redis.exceptions.OutOfMemoryError,
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is Redis being away or busy for now: retry it later, like a lost connection."""
+    if isinstance(exc, _TRANSIENT_CLASSES):
+        return True
+    return isinstance(exc, redis.ResponseError) and str(exc).startswith(TRANSIENT_REPLIES)
 
 
 class Backoff:
@@ -42,7 +63,9 @@ def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] =
     while True:
         try:
             return action()
-        except CONNECTION_ERRORS as exc:
+        except (redis.RedisError, ResqueConnectionError) as exc:
+            if not is_transient(exc):
+                raise
             if give_up():
                 logger.error("Redis unreachable, giving up on %s: %s", what, exc)
                 return None

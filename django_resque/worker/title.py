@@ -7,6 +7,7 @@ manager's is resque-pool's, ``resque-pool-manager: managing [<pids>]``.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cache
 from importlib import metadata
@@ -22,8 +23,12 @@ def version() -> str:
         return "0"
 
 
+# Control characters (a NUL makes setproctitle raise) from names read from Redis.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def set_title(status: str) -> None:
-    setproctitle.setproctitle("resque-%s: %s" % (version(), status))
+    setproctitle.setproctitle("resque-%s: %s" % (version(), _CONTROL.sub("?", status)))
 
 
 def waiting(queues: list[str]) -> None:

@@ -130,8 +130,8 @@ class Worker:
             else:
                 self.wait_for_jobs()
             self.backoff.reset()
-        except reconnect.CONNECTION_ERRORS as exc:
-            self.on_connection_lost(exc)
+        except Exception as exc:  # nothing in the worker's own bookkeeping may end it
+            self.on_error(exc)
         return True
 
     def wait_for_jobs(self) -> None:
@@ -348,7 +348,7 @@ class Worker:
         while not self._stop_heartbeat.wait(interval):
             try:
                 registry.heartbeat(self.id)
-            except reconnect.CONNECTION_ERRORS as exc:
+            except Exception as exc:  # the thread must outlive any error, or pruning takes us
                 logger.warning("Heartbeat of %s failed: %s", self.id, exc)
 
     # Housekeeping
@@ -359,13 +359,18 @@ class Worker:
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
         if self.options.fork:
             registry.heartbeat(self.id)
-        pruning.prune_dead_workers(self.id, self.queues)
+        try:
+            pruning.prune_dead_workers(self.id, self.queues)
+        except Exception as exc:  # another worker's bad record must not stop this one
+            if reconnect.is_transient(exc):
+                raise
+            logger.exception("Worker %s could not prune dead workers: %r", self.id, exc)
 
     def safe_tick(self) -> None:
-        """``tick`` while a child runs: Redis being away must not stop the watch."""
+        """``tick`` while a child runs: Redis being away or busy must not stop the watch."""
         try:
             self.tick()
-        except reconnect.CONNECTION_ERRORS as exc:
+        except Exception as exc:
             logger.warning("Heartbeat of %s failed: %s", self.id, exc)
 
     def update_pause(self) -> bool:
@@ -407,6 +412,21 @@ class Worker:
         if orphan is not None:
             logger.warning("Found %s in our own record after a lost connection; working it", orphan.name)
             self.process(orphan)
+
+    def on_error(self, exc: Exception) -> None:
+        """Redis away or busy (BUSY, LOADING...), or a bug or bad data in our bookkeeping: back off.
+
+        Either way the registration stays true (the heartbeat goes on) and the next step
+        first settles what the failed call left in ``worker:<id>``.
+        """
+        if reconnect.is_transient(exc):
+            self.on_connection_lost(exc)
+            return
+        delay = self.backoff.next_delay()
+        logger.exception("Worker %s: error in its own bookkeeping (%r); retrying in %.1fs", self.id, exc, delay)
+        self.check_orphan = True
+        self.waiter.close()
+        self.idle(delay)
 
     def on_connection_lost(self, exc: Exception) -> None:
         delay = self.backoff.next_delay()

@@ -154,3 +154,53 @@ def test_a_backlog_is_moved_in_chunks_renewing_the_lock(fake_redis, monkeypatch)
     scheduler.tick()
     assert _pushed(fake_redis) == 7
     assert len(renewals) == 3  # the tick's own, then one after each full chunk
+
+
+def test_any_error_in_a_tick_is_logged_and_backed_off(fake_redis, monkeypatch, caplog):
+    scheduler = _scheduler(Clock())
+    monkeypatch.setattr(scheduler, "tick", lambda: {}["boom"])
+    scheduler.safe_tick()
+    first = scheduler.pause
+    scheduler.safe_tick()
+    assert 0 < first < scheduler.pause
+    assert "error in a tick (KeyError('boom'))" in caplog.text
+    monkeypatch.setattr(scheduler, "tick", lambda: None)
+    scheduler.safe_tick()
+    assert scheduler.pause == 0.0
+
+
+def test_a_busy_redis_stands_down_like_a_lost_one(fake_redis, monkeypatch):
+    import redis
+
+    scheduler = _scheduler(Clock())
+    scheduler.tick()
+
+    def busy():
+        raise redis.ResponseError("BUSY Redis is busy running a script.")
+
+    monkeypatch.setattr(scheduler.lock, "hold", busy)
+    scheduler.safe_tick()
+    assert scheduler.is_master is False and scheduler.pause == 0.0
+
+
+def test_one_schedule_that_raises_does_not_stop_the_others(fake_redis, monkeypatch, caplog):
+    from django_resque.scheduler import runs
+
+    scheduler = _scheduler(Clock())
+    original = runs.handle
+    seen = []
+
+    def handle(entry, last, now):
+        seen.append(entry.name)
+        if entry.name == "ten":
+            raise OverflowError("date value out of range")
+        return original(entry, last, now)
+
+    monkeypatch.setattr(runs, "handle", handle)
+    scheduler.static = {
+        **scheduler.static,
+        "other": scheduler.static["ten"].__class__(**{**scheduler.static["ten"].__dict__, "name": "other"}),
+    }
+    scheduler.fire_due(START)
+    assert seen == ["ten", "other"]
+    assert "Schedule 'ten' could not run: OverflowError" in caplog.text

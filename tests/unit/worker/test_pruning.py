@@ -61,3 +61,22 @@ def test_a_malformed_job_is_failed_even_with_requeue(fake_redis, settings):
 def test_our_process_title_counts_as_a_resque_process():
     assert pruning.RESQUE_TITLE.search(b"resque-0.1.0: Waiting for q")
     assert not pruning.is_resque_process(999999999)
+
+
+def test_an_undecodable_record_is_pruned_as_a_dirty_exit_keeping_its_text(fake_redis):
+    deep = b'{"queue":"q","run_at":"x","payload":' + b"[" * 990 + b"]" * 990 + b"}"
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00")  # Ruby-style: no zone
+    fake_redis.set(keys.worker("far:1:q"), deep)
+    assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
+    [failure] = _failed(fake_redis)
+    assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
+    assert failure["error"] == "Worker far:1:q did not gracefully exit while processing <unreadable>"
+    assert failure["payload"] == {"raw": deep.decode()}
+    assert not fake_redis.sismember(keys.workers(), "far:1:q")
+
+
+def test_invalid_utf8_in_a_record_is_kept_as_text(fake_redis):
+    fake_redis.set(keys.worker("w:1:q"), b'{"queue":"q","payload":{"class":"\xff"}}')
+    pruning.prune("w:1:q")
+    assert _failed(fake_redis)[0]["payload"] == {"raw": '{"queue":"q","payload":{"class":"\ufffd"}}'}

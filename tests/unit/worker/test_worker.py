@@ -7,9 +7,10 @@ import os
 import time
 
 import pytest
+import redis
 
 from django_resque import keys
-from django_resque.worker import reserve
+from django_resque.worker import pruning, reserve
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
@@ -152,3 +153,40 @@ def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_l
     assert worker.spawn_spare(None) == "forked here"
     assert gone.stopped and worker.fork_server is None
     assert worker.fork_server_due - first_retry > 0.5  # 1 s, then 2 s: not started on every spare
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        redis.ResponseError("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT."),
+        redis.ResponseError("WRONGTYPE Operation against a key holding the wrong kind of value"),
+        RecursionError("maximum recursion depth exceeded"),
+        KeyError("x"),
+    ],
+)
+def test_any_error_in_a_step_is_logged_and_backed_off_and_the_worker_stays_registered(
+    fake_redis, monkeypatch, caplog, error
+):
+    worker = Worker(WorkerOptions(queues=["q"], fork=False, interval=0.01))
+    worker.register()
+    calls = []
+
+    def failing_reserve(*args, **kwargs):
+        calls.append(1)
+        raise error
+
+    monkeypatch.setattr(reserve, "reserve", failing_reserve)
+    monkeypatch.setattr(worker, "idle", lambda seconds: calls.append(seconds))
+    assert worker.step() is True and worker.step() is True
+    assert calls == [1, 0.5, 1, 1.0]  # backed off, longer each time
+    assert worker.check_orphan
+    assert fake_redis.sismember(keys.workers(), worker.id)
+    assert repr(error)[:20] in caplog.text or str(error)[:20] in caplog.text
+
+
+def test_an_error_while_pruning_others_does_not_stop_the_heartbeat(fake_redis, monkeypatch, caplog):
+    worker = Worker(WorkerOptions(queues=["q"], fork=True))
+    monkeypatch.setattr(pruning, "prune_dead_workers", lambda *args: {}["boom"])
+    worker.tick()
+    assert fake_redis.hexists(keys.heartbeats(), worker.id)
+    assert "could not prune dead workers" in caplog.text
