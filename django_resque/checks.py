@@ -6,11 +6,12 @@ import os
 from typing import Any
 
 import redis
-from django.core.checks import CheckMessage, Error, register
+from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from . import conf, connection
+from .redaction import mask_in_text, mask_url
 from .scheduler.schedule import parse
 from .worker import pool_config
 
@@ -24,6 +25,7 @@ def register_checks() -> None:
     register(check_schedule, TAG)
     register(check_pool, TAG)
     register(check_redis_reachable, TAG, deploy=True)
+    register(check_debug_page_hides_password, TAG)
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -96,9 +98,37 @@ def check_redis_reachable(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     except (redis.ConnectionError, redis.TimeoutError) as exc:
         return [
             Error(
-                f"Redis at {connection.describe()} is not reachable: {exc}",
+                f"Redis at {connection.describe()} is not reachable: {mask_in_text(str(exc))}",
                 hint="Check RESQUE['REDIS_URL'] (or the CONNECTION cache) and that the server is running.",
                 id="django_resque.E010",
             )
         ]
     return []
+
+
+DEBUG_FILTER = "django_resque.debug.ExceptionReporterFilter"
+
+
+def check_debug_page_hides_password(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG on and a password in REDIS_URL: Django's error page would show it."""
+    from django.conf import settings
+
+    try:
+        url = conf.get("REDIS_URL")
+    except ImproperlyConfigured:
+        return []
+    if not settings.DEBUG or not url or mask_url(url) == url:
+        return []
+    try:
+        reporter_filter = import_string(settings.DEFAULT_EXCEPTION_REPORTER_FILTER)
+    except ImportError:
+        return []
+    if issubclass(reporter_filter, import_string(DEBUG_FILTER)):
+        return []
+    return [
+        Warning(
+            "DEBUG is on and RESQUE['REDIS_URL'] holds a password: Django's error page shows it in clear.",
+            hint=f"Set DEFAULT_EXCEPTION_REPORTER_FILTER = {DEBUG_FILTER!r} (see docs/security.md).",
+            id="django_resque.W011",
+        )
+    ]

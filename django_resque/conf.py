@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 
+from .redaction import mask_url
+
 DEFAULTS: dict[str, Any] = {
     # Connection: exactly one of REDIS_URL or CONNECTION (a django-redis cache alias).
     "REDIS_URL": None,
@@ -87,7 +89,7 @@ def _check_connection(merged: dict[str, Any]) -> None:
     url = merged["REDIS_URL"]
     if url and not str(url).startswith(_URL_SCHEMES):
         raise ImproperlyConfigured(
-            "RESQUE['REDIS_URL'] must start with one of %s, got %r." % (", ".join(_URL_SCHEMES), url)
+            "RESQUE['REDIS_URL'] must start with one of %s, got %r." % (", ".join(_URL_SCHEMES), mask_url(url))
         )
     if url and str(url).startswith("redis+cluster://") and not _is_hash_tag(merged["NAMESPACE"]):
         raise ImproperlyConfigured(

@@ -19,6 +19,7 @@ from redis.sentinel import Sentinel
 
 from . import conf, held_connection
 from .exceptions import ResqueConfigurationError, ResqueConnectionError
+from .redaction import mask_url
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
@@ -118,11 +119,8 @@ def describe() -> str:
 
 
 def mask_password(url: str) -> str:
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    """``url`` with its password masked, in any form redis-py accepts (see ``redaction``)."""
+    return mask_url(url)
 
 
 class _TranslateErrors:
