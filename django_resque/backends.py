@@ -73,7 +73,7 @@ class ResqueBackend(BaseTaskBackend):
         """The framework's checks, a valid Resque queue, then register the task as a job."""
         super().validate_task(task)
         try:
-            queue_api._check_queue_name(self.queue_for(task))
+            queue_api.check_name(self.queue_for(task))
         except ValueError as exc:
             raise InvalidTask(f"Task {task.module_path} cannot be queued: {exc}") from exc
         registry.register(runner.TaskJob(task, self))

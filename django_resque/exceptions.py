@@ -54,6 +54,10 @@ class DuplicateJobError(ResqueConfigurationError):
     """Two different callables were registered under one job name."""
 
 
+class InvalidQueueNameError(ResqueError, ValueError):
+    """A queue name that cannot be used: empty, spaced, a separator, glob or control character."""
+
+
 class JobArgumentError(ResqueError, TypeError):
     """An argument cannot travel as JSON; raised at the call site."""
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from . import keys, scripts
-from .connection import get_redis, text, translate_errors
-from .exceptions import MalformedPayloadError
+from .connection import get_redis, translate_errors
+from .decoding import to_text
+from .exceptions import InvalidQueueNameError, MalformedPayloadError
 from .payload import Payload, decode
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ MAX_VALUES_PER_PUSH = 1000
 
 def push(queue: str, payload: Payload) -> None:
     """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
-    _check_queue_name(queue)
+    check_name(queue)
     scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode()])
 
 
@@ -39,7 +41,7 @@ def push_many_encoded(jobs: Iterable[tuple[str, str]]) -> int:
     pipe = get_redis().pipeline(transaction=True)
     count = 0
     for queue, encoded in _runs_by_queue(jobs):
-        _check_queue_name(queue)
+        check_name(queue)
         pipe.sadd(keys.queues(), queue)
         pipe.rpush(keys.queue(queue), *encoded)
         count += len(encoded)
@@ -63,7 +65,7 @@ def _runs_by_queue(jobs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]
 
 def add_push(pipe: Pipeline, queue: str, payload: Payload) -> None:
     """Queue the commands of a push on ``pipe``, so a caller can join it to its own MULTI."""
-    _check_queue_name(queue)
+    check_name(queue)
     pipe.sadd(keys.queues(), queue)
     pipe.rpush(keys.queue(queue), payload.encode())
 
@@ -100,7 +102,7 @@ def sizes(queues: Iterable[str]) -> dict[str, int]:
 def names() -> list[str]:
     """Every known queue, sorted (Ruby's ``Resque.queues``)."""
     with translate_errors():
-        return sorted(text(member) for member in get_redis().smembers(keys.queues()))
+        return sorted(to_text(member) for member in get_redis().smembers(keys.queues()))
 
 
 def remove_queue(queue: str) -> None:
@@ -155,8 +157,30 @@ def _matches(raw: bytes | str, name: str, args: list[object]) -> bool:
     return payload.name == name and (not args or payload.args == args)
 
 
-def _check_queue_name(queue: str) -> None:
+# Control characters (newline, NUL...) and surrogates (invalid UTF-8 read from Redis).
+_UNUSABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_name(queue: object, *, globs: bool = False) -> None:
+    """Raise InvalidQueueNameError unless ``queue`` is a usable queue name.
+
+    The one rule for enqueueing, workers' ``--queues`` (``globs``: ``*`` and ``?`` allowed)
+    and admin pages: a non-empty string without surrounding spaces, ``,`` (it separates
+    queue lists), control characters or invalid UTF-8; ``*`` and ``?`` glob queue lists.
+    """
     if not isinstance(queue, str) or not queue or queue != queue.strip():
-        raise ValueError(f"Queue name must be a non-empty string without surrounding spaces, got {queue!r}.")
-    if "," in queue or "*" in queue:
-        raise ValueError(f"Queue name {queue!r} may not contain ',' or '*' (they separate and glob queue lists).")
+        raise InvalidQueueNameError(f"Queue name must be a non-empty string without surrounding spaces, got {queue!r}.")
+    if "," in queue or (not globs and ("*" in queue or "?" in queue)):
+        raise InvalidQueueNameError(
+            f"Queue name {queue!r} may not contain ',', '*' or '?' (they separate and glob queue lists)."
+        )
+    if _UNUSABLE.search(queue):
+        raise InvalidQueueNameError(f"Queue name {queue!r} may not contain control characters or invalid UTF-8.")
+
+
+def is_valid_name(queue: object) -> bool:
+    try:
+        check_name(queue)
+    except InvalidQueueNameError:
+        return False
+    return True

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from ..failure import api as failure_api
 from ..payload import dumps
-from .page import Action, Cell, Crumb, Row, admin_url, render_page
+from .page import Action, Cell, Crumb, Row, admin_url, bounded_index, parse_index, render_page, shorten
 from .pagination import paginate
 from .permissions import action, can_change, change_required, view_required
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 FILTERS = ("queue", "job", "exception")
-_TARGET = re.compile(r"^(\d+):([0-9a-f]{40}):(.*)$", re.DOTALL)
+_TARGET = re.compile(r"^([0-9]+):([0-9a-f]{40}):(.*)$", re.DOTALL)
 Target = tuple[int, str, str | None]
 
 
@@ -36,7 +36,7 @@ def _filters(data: QueryDict) -> dict[str, str]:
 
 
 def _list_url(model_admin: ModelAdmin, filters: dict[str, str], page: str = "") -> str:
-    query = {**filters, **({"page": page} if page.isdigit() else {})}
+    query = {**filters, **({"page": page} if parse_index(page) is not None else {})}
     return admin_url(model_admin, "failedjob_changelist", query=urlencode(query))
 
 
@@ -47,9 +47,10 @@ def _target(entry: failure_api.FailedJob) -> str:
 
 def _parse_target(value: str) -> Target | None:
     found = _TARGET.match(value)
-    if found is None:
+    index = parse_index(found[1]) if found is not None else None
+    if found is None or index is None:
         return None
-    return int(found[1]), found[2], found[3] or None
+    return index, found[2], found[3] or None
 
 
 @view_required
@@ -112,7 +113,7 @@ def _failure_row(model_admin: ModelAdmin, entry: failure_api.FailedJob, common: 
         Cell(record.queue),
         Cell(record.job_name or "?", url=detail),
         Cell(record.exception),
-        Cell(_shorten(record.error), code=True),
+        Cell(shorten(record.error), code=True),
         Cell(record.retried_at or ""),
     ]
     return Row(cells, actions, select=_target(entry), css="retried" if record.retried_at else "")
@@ -130,14 +131,11 @@ def _tools(model_admin: ModelAdmin, filters: dict[str, str]) -> list[Action]:
     return tools
 
 
-def _shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 @view_required
 def failed_detail(request: HttpRequest, model_admin: ModelAdmin, index: int) -> HttpResponse:
     """One failure in full: arguments, exception, message, backtrace, raw record."""
     queue_list = request.GET.get("list") or None
+    index = bounded_index(index)
     try:
         entry = failure_api.get(index, queue_list)
     except failure_api.FailureNotFoundError as exc:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import metrics, stats
+from ..decoding import displayable
+from ..queue import is_valid_name
 from ..scheduler import delayed, runs
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
@@ -60,7 +62,10 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         title="Resque overview",
         crumbs=(Crumb("Overview"),),
         stats=data,
-        queue_rows=[(name, size, admin_url(model_admin, "queue_jobs", name)) for name, size in data["queues"].items()],
+        queue_rows=[
+            (displayable(name), size, admin_url(model_admin, "queue_jobs", name) if is_valid_name(name) else None)
+            for name, size in data["queues"].items()
+        ],
         refresh=refresh,
         refresh_choices=REFRESH_CHOICES,
         delayed_url=admin_url(model_admin, "delayedjob_changelist"),

@@ -6,6 +6,7 @@ values are plain text there and always autoescaped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
+from ..decoding import MAX_INDEX, displayable
 from .pagination import page_links
 from .permissions import can_change
 
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 REFRESH_CHOICES = (2, 5, 10, 30)
+_ASCII_NUMBER = re.compile(r"[0-9]{1,19}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,10 @@ class Cell:
     url: str | None = None
     code: bool = False
     css: str = ""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.text, str):  # text read from Redis may hold invalid UTF-8 (kept as surrogates)
+            object.__setattr__(self, "text", displayable(self.text))
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,32 @@ def refresh_seconds(request: HttpRequest) -> int | None:
     value = request.GET.get("refresh")
     if value is None or value == "":
         return None
-    if not value.isdigit() or int(value) not in REFRESH_CHOICES:
+    seconds = parse_index(value)
+    if seconds not in REFRESH_CHOICES:
         raise Http404("refresh must be one of %s" % ", ".join(map(str, REFRESH_CHOICES)))
-    return int(value)
+    return seconds
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def parse_index(value: str | None) -> int | None:
+    """A number from a query string or form: ASCII digits only (``isdigit()`` takes ``²``)
+    and at most a signed 64-bit integer, as Redis takes; else None."""
+    if not value or not _ASCII_NUMBER.fullmatch(value):
+        return None
+    number = int(value)
+    return number if number <= MAX_INDEX else None
+
+
+def page_query(value: str | None) -> str:
+    """``page=N`` for a redirect back to a list page, or "" when ``value`` is no page number."""
+    return "page=%d" % number if (number := parse_index(value)) is not None else ""
+
+
+def bounded_index(index: int) -> int:
+    """A URL's ``<int:...>`` (which takes any size): a 404 beyond what Redis takes."""
+    if index > MAX_INDEX:
+        raise Http404("No such entry: %d is beyond a 64-bit index." % index)
+    return index

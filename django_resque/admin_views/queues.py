@@ -7,13 +7,13 @@ import binascii
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
 from .. import queue as queue_api
-from ..exceptions import MalformedPayloadError
+from ..exceptions import InvalidQueueNameError, MalformedPayloadError
 from ..payload import decode, dumps
-from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page
+from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, page_query, refresh_seconds, render_page
 from .pagination import paginate
 from .permissions import action, can_change, change_required, view_required
 
@@ -46,6 +46,8 @@ def queue_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
 
 
 def _queue_row(request: HttpRequest, model_admin: ModelAdmin, name: str, size: int) -> Row:
+    if not queue_api.is_valid_name(name):  # written by another program: shown, not linked
+        return Row([Cell("%r (invalid queue name)" % name, css="error"), Cell(size)])
     actions = [Action("Clear", admin_url(model_admin, "queue_clear", name), post=False, danger=True)]
     return Row(
         [Cell(name, url=admin_url(model_admin, "queue_jobs", name)), Cell(size)],
@@ -53,9 +55,19 @@ def _queue_row(request: HttpRequest, model_admin: ModelAdmin, name: str, size: i
     )
 
 
+def checked_name(name: str) -> str:
+    """A queue name from the URL, or a 404 that says what is wrong with it."""
+    try:
+        queue_api.check_name(name)
+    except InvalidQueueNameError as exc:
+        raise Http404(str(exc)) from exc
+    return name
+
+
 @view_required
 def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
     """One page of a queue's jobs, read with LRANGE; malformed payloads shown raw."""
+    name = checked_name(name)
     page = paginate(request, queue_api.size(name), lambda offset, count: queue_api.peek_raw(name, offset, count))
     delete_url = admin_url(model_admin, "queue_delete_job", name)
     allowed = can_change(request)
@@ -94,6 +106,7 @@ def _job_row(number: int, stored: bytes | str, delete_url: str | None, page_numb
 @action
 def delete_job(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
     """Remove one job, named by its exact stored bytes; a job already gone is reported."""
+    name = checked_name(name)
     try:
         raw = base64.b64decode(request.POST["payload"], validate=True)
     except (KeyError, binascii.Error):
@@ -102,13 +115,13 @@ def delete_job(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
         messages.success(request, "Deleted one job from queue %s." % name)
     else:
         messages.warning(request, "That job was no longer in queue %s (already taken or deleted)." % name)
-    page = request.POST.get("page", "")
-    return redirect(admin_url(model_admin, "queue_jobs", name, query="page=%s" % page if page.isdigit() else ""))
+    return redirect(admin_url(model_admin, "queue_jobs", name, query=page_query(request.POST.get("page"))))
 
 
 @change_required
 def clear_queue(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
     """GET: a confirmation page; POST: drop every job of the queue."""
+    name = checked_name(name)
     if request.method == "POST":
         dropped = queue_api.clear(name)
         messages.success(request, "Cleared queue %s: %d job(s) deleted." % (name, dropped))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
 import time
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from ..decoding import exact_text, to_epoch, to_wire
 from ..exceptions import MalformedPayloadError, ResqueError
 from ..payload import dumps
 from ..scheduler import delayed, runs
-from .page import Action, Cell, Crumb, Row, admin_url, render_page
+from .page import Action, Cell, Crumb, Row, admin_url, bounded_index, page_query, parse_index, render_page
 from .pagination import paginate
 from .permissions import action, can_change, view_required
 
@@ -30,19 +30,15 @@ LIST_TEMPLATE = "admin/django_resque/list.html"
 
 
 def when(epoch: float | None) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if epoch is not None else ""
+    moment = to_epoch(epoch) if epoch is not None else None
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC") if moment is not None else ("" if epoch is None else str(epoch))
 
 
 @view_required
 def timestamp_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     """The times that have delayed jobs, soonest first, with how many wait at each."""
     page = paginate(request, delayed.schedule_size(), lambda offset, count: delayed.timestamps(offset, count))
-    rows = [
-        Row(
-            [Cell(when(stamp), url=admin_url(model_admin, "delayedjob_at", stamp)), Cell(delayed.timestamp_size(stamp))]
-        )
-        for stamp in page.object_list
-    ]
+    rows = [_timestamp_row(model_admin, stamp) for stamp in page.object_list]
     return render_page(
         request,
         model_admin,
@@ -56,9 +52,18 @@ def timestamp_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespons
     )
 
 
+def _timestamp_row(model_admin: ModelAdmin, stamp: int) -> Row:
+    if stamp < 0:  # a member another program wrote; the scheduler removes it once due
+        return Row([Cell("unreadable: not an epoch", css="error"), Cell("")])
+    return Row(
+        [Cell(when(stamp), url=admin_url(model_admin, "delayedjob_at", stamp)), Cell(delayed.timestamp_size(stamp))]
+    )
+
+
 @view_required
 def jobs_at(request: HttpRequest, model_admin: ModelAdmin, timestamp: int) -> HttpResponse:
     """The jobs waiting at one time, a page at a time."""
+    timestamp = bounded_index(timestamp)
     page = paginate(
         request, delayed.timestamp_size(timestamp), lambda offset, count: delayed.items_at(timestamp, offset, count)
     )
@@ -80,7 +85,7 @@ def jobs_at(request: HttpRequest, model_admin: ModelAdmin, timestamp: int) -> Ht
 def _item_row(model_admin: ModelAdmin, item: DelayedItem, page_number: int, allowed: bool) -> Row:
     fields = {
         "timestamp": str(item.timestamp),
-        "item": base64.b64encode(item.raw.encode()).decode("ascii"),
+        "item": base64.b64encode(to_wire(item.raw)).decode("ascii"),
         "page": str(page_number),
     }
     actions = (
@@ -97,17 +102,16 @@ def _item_row(model_admin: ModelAdmin, item: DelayedItem, page_number: int, allo
 
 
 def _posted_item(request: HttpRequest) -> tuple[int, str] | None:
-    stamp = request.POST.get("timestamp", "")
+    stamp = parse_index(request.POST.get("timestamp"))
     try:
-        raw = base64.b64decode(request.POST.get("item", ""), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+        raw = exact_text(base64.b64decode(request.POST.get("item", ""), validate=True))
+    except binascii.Error:
         return None
-    return (int(stamp), raw) if stamp.isdigit() and raw else None
+    return (stamp, raw) if stamp is not None and raw else None
 
 
 def _back_to(model_admin: ModelAdmin, request: HttpRequest, stamp: int) -> HttpResponse:
-    page = request.POST.get("page", "")
-    return redirect(admin_url(model_admin, "delayedjob_at", stamp, query="page=%s" % page if page.isdigit() else ""))
+    return redirect(admin_url(model_admin, "delayedjob_at", stamp, query=page_query(request.POST.get("page"))))
 
 
 _BAD_ITEM = "POST fields 'timestamp' (epoch seconds) and 'item' (the stored item, base64) are required."

@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 
 from ..payload import dumps
 from ..worker import pool_record, pruning, registry
-from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page
+from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page, shorten
 from .pagination import paginate
 from .permissions import action, can_change, view_required
 
@@ -68,6 +68,8 @@ def _worker_row(info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) 
     found = job.get("payload")
     payload: dict = found if isinstance(found, dict) else {}
     current = "%s %s" % (payload.get("class", "?"), dumps(payload.get("args", []))) if info.job else ""
+    if "raw" in job and "payload" not in job:  # the record could not be decoded
+        current = "unreadable record: %s" % shorten(job["raw"])
     heartbeat = _when(info.heartbeat) + (" (stale)" if info.is_stale else "")
     cells = [
         Cell(info.host),
@@ -75,7 +77,7 @@ def _worker_row(info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) 
         Cell(", ".join(info.queues)),
         Cell(info.state),
         Cell(current, code=bool(current)),
-        Cell(job.get("run_at", "") if info.job else (info.started or "")),
+        Cell(str(job.get("run_at", "")) if info.job else (info.started or "")),
         Cell(info.processed),
         Cell(info.failed),
         Cell(heartbeat, css="stale" if info.is_stale else ""),

@@ -17,6 +17,7 @@ from ..connection import get_redis, translate_errors
 from ..decoding import exact_text, loads_object, to_int, to_text, to_wire
 from ..exceptions import MalformedPayloadError
 from ..payload import Payload, dumps, from_dict
+from ..queue import check_name
 from . import scripts
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def schedule(epoch: int, queue: str, payload: Payload) -> None:
 
 def add_to_schedule(pipe: Pipeline, epoch: int, queue: str, payload: Payload) -> None:
     """Queue the commands of ``schedule`` on ``pipe``, so a caller can join them to its own MULTI."""
+    check_name(queue)
     item = encode_item(queue, payload)
     pipe.rpush(keys.delayed(epoch), item)
     pipe.sadd(keys.timestamps(item), keys.delayed_bucket_name(epoch))

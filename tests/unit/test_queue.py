@@ -1,8 +1,9 @@
 import pytest
 
 from django_resque import queue as queues
-from django_resque.exceptions import MalformedPayloadError
+from django_resque.exceptions import InvalidQueueNameError, MalformedPayloadError
 from django_resque.payload import build
+from django_resque.scheduler import delayed
 
 
 def test_push_size_peek_and_remove(fake_redis):
@@ -23,10 +24,19 @@ def test_peek_of_a_malformed_payload_raises(fake_redis):
     assert queues.peek_raw("q") == [b"garbage"]
 
 
-@pytest.mark.parametrize("name", ["", " mail", "a,b", "a*"])
+@pytest.mark.parametrize("name", ["", " mail", "a,b", "a*", "a?", "new\nline", "nul\x00", "del\x7f", "\udcff"])
 def test_bad_queue_names_are_refused(fake_redis, name):
-    with pytest.raises(ValueError, match="Queue name"):
+    with pytest.raises(InvalidQueueNameError, match="Queue name"):
         queues.push(name, build("X", []))
+    with pytest.raises(InvalidQueueNameError, match="Queue name"):
+        delayed.schedule(4_000_000_000, name, build("X", []))
+    assert fake_redis.keys("*") == []
+
+
+def test_names_written_by_others_are_listed_even_when_not_utf8(fake_redis):
+    fake_redis.sadd("resque:queues", b"q\xff", "bad\nname")
+    assert queues.names() == ["bad\nname", "q\ufffd"]
+    assert not queues.is_valid_name("bad\nname")
 
 
 def test_queue_names_with_colons_and_inner_spaces_are_allowed(fake_redis):

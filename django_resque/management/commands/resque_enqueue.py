@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque import registry
 from django_resque.exceptions import ResqueError
+from django_resque.management.arguments import json_value, queue_name
 
 
 class Command(BaseCommand):
@@ -26,21 +26,11 @@ class Command(BaseCommand):
         except ResqueError as exc:
             known = ", ".join(sorted(registry.all_jobs())) or "none"
             raise CommandError(f"{exc} Registered jobs: {known}.") from exc
-        positional = _parse(options["job_args"], list, "--args", "a JSON array")
-        keywords = _parse(options["job_kwargs"], dict, "--kwargs", "a JSON object")
-        queue = options["queue"] or job.queue
+        positional = json_value(options["job_args"], list, "--args", "a JSON array")
+        keywords = json_value(options["job_kwargs"], dict, "--kwargs", "a JSON object")
+        queue = queue_name(options["queue"], "--queue") or job.queue
         try:
             job.enqueue_to(queue, *positional, **keywords)
         except ResqueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Enqueued {job.name} on {queue!r}.")
-
-
-def _parse(text: str, kind: type, option: str, expected: str) -> Any:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise CommandError(f"{option} must be {expected}: {exc}") from exc
-    if not isinstance(value, kind):
-        raise CommandError(f"{option} must be {expected}, got {text!r}.")
-    return value

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.exceptions import ResqueError
 from django_resque.failure import api
+from django_resque.management.arguments import index, queue_name
 
 
 class Command(BaseCommand):
@@ -34,6 +35,10 @@ class Command(BaseCommand):
         clear.add_argument("--queue", help="only this queue's list (per-queue backend)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        for flag in ("offset", "limit", "index"):
+            if options.get(flag) is not None:
+                index(options[flag], "--" + flag if flag != "index" else "index")
+        queue_name(options.get("queue"), "--queue")
         try:
             getattr(self, "_" + options["action"])(options)
         except ResqueError as exc:
@@ -52,7 +57,7 @@ class Command(BaseCommand):
     def _show(self, options: dict[str, Any]) -> None:
         entry = api.get(options["index"])
         self.stdout.write(
-            json.dumps(json.loads(entry.raw), indent=2, ensure_ascii=False) if entry.record else entry.text
+            json.dumps(entry.record.as_dict(), indent=2, ensure_ascii=False) if entry.record else entry.text
         )
 
     def _retry(self, options: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ import signal
 import threading
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from prometheus_client import start_http_server
 
 from django_resque import metrics
@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--addr", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 <= options["port"] <= 65535:
+            raise CommandError(f"--port must be between 0 and 65535, got {options['port']}.")
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             signal.signal(signum, lambda *_: stop.set())

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_resque.decoding import MAX_INDEX
 from django_resque.exceptions import InvalidScheduleError
+from django_resque.management.arguments import positive
 from django_resque.scheduler.lock import MasterLock
 from django_resque.scheduler.scheduler import Scheduler
 
@@ -24,10 +26,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["interval"] <= 0:
-            raise CommandError("--interval must be positive")
-        if options["lock_timeout"] is not None and options["lock_timeout"] <= 0:
-            raise CommandError("--lock-timeout must be positive")
+        positive(options["interval"], "--interval")
+        if options["lock_timeout"] is not None:
+            positive(options["lock_timeout"], "--lock-timeout", maximum=MAX_INDEX)
         scheduler = Scheduler(interval=options["interval"], lock=MasterLock(timeout=options["lock_timeout"]))
         try:
             scheduler.run()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_resque.management.arguments import MAX_WORKERS, positive, queue_name
 from django_resque.worker.supervisor import supervise
 from django_resque.worker.worker import Worker, WorkerOptions
 
@@ -20,13 +21,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--queues", "-q", help="comma-separated, in priority order; * = all (env QUEUES/QUEUE)")
         parser.add_argument("--burst", action="store_true", help="exit once every queue is empty")
-        parser.add_argument("--workers", type=int, default=1, help="worker processes under one pool manager")
+        parser.add_argument(
+            "--workers", type=int, default=1, help=f"worker processes under one pool manager (at most {MAX_WORKERS})"
+        )
         add_worker_arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         configure_logging(options["verbosity"])
         worker_options = options_for_workers(options, _queues(options["queues"]), options["burst"])
-        workers = int(_positive(options["workers"], "--workers"))
+        workers = int(positive(options["workers"], "--workers", maximum=MAX_WORKERS))
         if workers > 1:
             supervise(worker_options, workers)
         else:
@@ -52,14 +55,14 @@ def options_for_workers(options: dict[str, Any], queues: list[str], burst: bool 
     """WorkerOptions from the parsed ``add_worker_arguments``; refuses bad values."""
     return WorkerOptions(
         queues=queues,
-        interval=_positive(options["interval"], "--interval"),
+        interval=positive(options["interval"], "--interval"),
         burst=burst,
         fork=not options["no_fork"],
         prefork=not options["no_prefork"],
         fork_server=not options["no_fork_server"],
-        jobs_per_fork=int(_positive(options["jobs_per_fork"], "--jobs-per-fork")),
-        term_timeout=_positive(options["term_timeout"], "--term-timeout", zero_ok=True),
-        timeout=_positive(options["timeout"], "--timeout") if options["timeout"] is not None else None,
+        jobs_per_fork=int(positive(options["jobs_per_fork"], "--jobs-per-fork")),
+        term_timeout=positive(options["term_timeout"], "--term-timeout", zero_ok=True),
+        timeout=positive(options["timeout"], "--timeout") if options["timeout"] is not None else None,
     )
 
 
@@ -68,13 +71,9 @@ def _queues(given: str | None) -> list[str]:
     queues = [name.strip() for name in text.split(",") if name.strip()]
     if not queues:
         raise CommandError("Name the queues to work: --queues critical,high,low (or QUEUES=...; * for all).")
+    for name in queues:
+        queue_name(name, "--queues", globs=True)
     return queues
-
-
-def _positive(value: float, flag: str, zero_ok: bool = False) -> float:
-    if value < 0 or (value == 0 and not zero_ok):
-        raise CommandError("%s must be %s, got %s." % (flag, "zero or more" if zero_ok else "positive", value))
-    return value
 
 
 def configure_logging(verbosity: int) -> None:

@@ -42,6 +42,11 @@ def test_resque_enqueue_with_args_kwargs_and_queue(fake_redis):
         (["tests.support.jobs.add", "--args", "{"], "--args must be a JSON array"),
         (["tests.support.jobs.add", "--args", '{"a": 1}'], "--args must be a JSON array"),
         (["tests.support.jobs.add", "--kwargs", "[1]"], "--kwargs must be a JSON object"),
+        (["tests.support.jobs.add", "--args", "[" * 5000 + "]" * 5000], "--args must be a JSON array: nested deeper"),
+        (["tests.support.jobs.add", "--args", "[NaN]"], "--args must be a JSON array"),
+        (["tests.support.jobs.add", "--queue", "a,b"], "--queue: Queue name 'a,b' may not contain ','"),
+        (["tests.support.jobs.add", "--queue", "a\nb"], "may not contain control characters"),
+        (["tests.support.jobs.add", "--queue", "a\x00"], "may not contain control characters"),
     ],
 )
 def test_resque_enqueue_refuses_bad_input(fake_redis, argv, message):

@@ -62,3 +62,17 @@ def test_index_or_all_is_required(failures):
         _call("retry")
     with pytest.raises(CommandError, match="No failure at index 99"):
         _call("remove", "99")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["list", "--offset", "-5"], "--offset must be between 0 and 9223372036854775807, got -5"),
+        (["list", "--limit", str(2**64)], "--limit must be between 0 and"),
+        (["show", str(2**63)], "index must be between 0 and"),
+        (["list", "--queue", "a\nb"], "--queue: Queue name"),
+    ],
+)
+def test_bad_arguments_are_command_errors(fake_redis, argv, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("resque_failed", *argv)

@@ -16,3 +16,12 @@ def test_an_unknown_job_in_settings_stops_the_start_naming_the_schedule(settings
     settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"cleanup": {"every": "1h", "class": "app.jobs.Gone"}}}
     with pytest.raises(CommandError, match="Schedule 'cleanup': No job is registered under the name 'app.jobs.Gone'"):
         call_command("resque_scheduler")
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [("--interval=nan", "--interval must be positive, got nan"), ("--interval=-inf", "--interval must be positive")],
+)
+def test_non_finite_numbers_are_refused(option, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("resque_scheduler", option)
