@@ -142,11 +142,13 @@ return n
 # from worker:<id> alone whether this script ran.
 # Returns nil (nothing to do), 1 (all workers paused) or {queue, record}.
 # A payload that is not JSON is kept as a JSON string inside the record.
+# A counter another program set to something else than an integer is left as it is
+# (pcall): one bad stat key must not stop every worker (stats.py warns about it).
 RESERVE = """
 local finished = ARGV[4]
 if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
   redis.call('DEL', KEYS[1])
-  for i = 4, #KEYS do redis.call('INCRBY', KEYS[i], 1) end
+  for i = 4, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
 end
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
@@ -188,11 +190,12 @@ return nil
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
 # KEYS: worker:<id>, then the counters to increment. ARGV: expected record.
-# Returns 1 if finished here, 0 if the record had changed or gone.
+# Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
+# not an integer is left as it is, as in RESERVE.
 FINISH_JOB = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-for i = 2, #KEYS do redis.call('INCRBY', KEYS[i], 1) end
+for i = 2, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
 return 1
 """
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from . import keys
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
 from .decoding import exact_text, to_int, to_wire
+
+logger = logging.getLogger(__name__)
 
 
 def get(name: str, worker_id: str | None = None) -> int:
@@ -37,13 +40,24 @@ def snapshot() -> tuple[dict[str, int], dict[str, Any]]:
         working = _count_working(client, worker_ids)
     summary = {
         "pending": sum(sizes),
-        "processed": to_int(processed) or 0,
-        "failed": to_int(failed) or 0,
+        "processed": _counter("processed", processed),
+        "failed": _counter("failed", failed),
         "queues": len(queue_names),
         "workers": len(worker_ids),
         "working": working,
     }
     return dict(zip(queue_names, (int(size) for size in sizes), strict=True)), summary
+
+
+def _counter(name: str, value: bytes | None) -> int:
+    """A global counter; one that is not an integer reads as 0, with a warning naming its key."""
+    number = to_int(value, None) if value is not None else 0
+    if number is None:
+        logger.warning(
+            "%s holds %r, not a counter: jobs are not counted there until it is fixed", keys.stat(name), value
+        )
+        return 0
+    return number
 
 
 def _count_working(client: Any, worker_ids: set[bytes]) -> int:

@@ -8,7 +8,6 @@ into the framework's ``TaskResult``; nothing read here is ever imported or calle
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 
 from .. import keys
 from ..connection import get_redis, translate_errors
+from ..decoding import loads, to_text
 from ..exceptions import MalformedPayloadError
 from ..payload import dumps
 from .compat import Task, TaskError, TaskResult, TaskResultStatus
@@ -169,7 +169,7 @@ def _add_reads(pipe: Pipeline, result_id: str) -> None:
 
 def _decode(result_id: str, raw_fields: dict[bytes, bytes], workers: list[bytes], errors: list[bytes]) -> StoredResult:
     """Parse the three keys; MalformedPayloadError (with the data) if they are not ours."""
-    data = {key.decode(): value.decode() for key, value in raw_fields.items()}
+    data = {to_text(key): to_text(value) for key, value in raw_fields.items()}
     try:
         status = TaskResultStatus(data.get("status", "")).value
         return StoredResult(
@@ -187,7 +187,7 @@ def _decode(result_id: str, raw_fields: dict[bytes, bytes], workers: list[bytes]
             last_attempted_at=_parse_time(data.get("last_attempted_at")),
             finished_at=_parse_time(data.get("finished_at")),
             return_value=_json(data.get("return_value"), None),
-            worker_ids=[worker.decode() for worker in workers],
+            worker_ids=[to_text(worker) for worker in workers],
             errors=[_decode_error(raw) for raw in errors],
         )
     except (KeyError, ValueError, TypeError) as exc:
@@ -195,12 +195,12 @@ def _decode(result_id: str, raw_fields: dict[bytes, bytes], workers: list[bytes]
 
 
 def _decode_error(raw: bytes) -> dict[str, str]:
-    error = json.loads(raw)
+    error = loads(raw)
     return {"exception_class_path": str(error["exception_class_path"]), "traceback": str(error["traceback"])}
 
 
 def _json(text: str | None, default: Any) -> Any:
-    return default if text is None else json.loads(text)
+    return default if text is None else loads(text)
 
 
 def _format_time(when: dt.datetime | None) -> str:

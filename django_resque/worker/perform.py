@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import conf, failure, hooks, registry, unique
 from .. import payload as payload_codec
-from ..decoding import RECORD_DEPTH, loads
+from ..decoding import loads
 from ..exceptions import (
     JobTerminatedError,
     JobTimeoutError,
@@ -106,12 +106,14 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
 def resolve(reservation: Reservation) -> tuple[Payload, Job]:
     """The payload and its registered job, or MalformedPayloadError / UnknownJobError."""
     data = reservation.payload
-    if isinstance(data, str):  # the record itself could not be decoded: say why
+    if reservation.problem:  # the record itself could not be decoded
+        raise MalformedPayloadError(reservation.problem, data)
+    if isinstance(data, str):  # the reserve script kept a payload that is not JSON as a string
         try:
-            loads(data, max_depth=RECORD_DEPTH)
+            loads(data)
         except UndecodableError as exc:
             raise MalformedPayloadError(exc.reason, data) from exc
-        raise MalformedPayloadError("not a job record", data)
+        raise MalformedPayloadError("not a JSON object", data)
     payload = payload_codec.from_dict(data)
     return payload, registry.lookup(payload.name)
 

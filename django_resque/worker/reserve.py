@@ -15,7 +15,7 @@ from typing import Any
 
 from .. import keys, scripts
 from ..connection import get_redis, translate_errors
-from ..decoding import RECORD_DEPTH, loads_object, to_text
+from ..decoding import RECORD_DEPTH, loads, loads_object, to_text
 from ..exceptions import UndecodableError
 from ..payload import dumps
 from . import registry
@@ -37,6 +37,7 @@ class Reservation:
     queue: str
     record: bytes
     payload: Any  # what the record holds: a dict for a well-formed job, else anything
+    problem: str = ""  # why the record could not be decoded (then ``payload`` is its text)
 
     @property
     def name(self) -> str:
@@ -92,10 +93,24 @@ def parse_record(record: bytes | str) -> Reservation:
         record = record.encode("utf-8", "surrogateescape")
     try:
         data = loads_object(record, max_depth=RECORD_DEPTH)
-    except UndecodableError:
-        return Reservation(queue="", record=record, payload=to_text(record))
+    except UndecodableError as exc:
+        return Reservation(queue=_queue_of(record), record=record, payload=to_text(record), problem=exc.reason)
     queue = data.get("queue")
     return Reservation(queue=queue if isinstance(queue, str) else "", record=record, payload=data.get("payload"))
+
+
+# The head of a record as the reserve script writes it: {"queue":<JSON string>,...
+_RECORD_HEAD = re.compile(rb'\{"queue":("(?:[^"\\]|\\.){0,1000}")')
+
+
+def _queue_of(record: bytes) -> str:
+    """The queue of a record whose payload cannot be decoded, from the record's head; else ""."""
+    head = _RECORD_HEAD.match(record)
+    try:
+        queue = loads(head[1]) if head else ""
+    except UndecodableError:
+        return ""
+    return queue if isinstance(queue, str) else ""
 
 
 def current(worker_id: str) -> Reservation | None:

@@ -99,7 +99,7 @@ class Worker:
             threading.Thread(target=self._heartbeat_thread, name="resque-heartbeat", daemon=True).start()
 
     def register(self) -> None:
-        pruning.prune_dead_workers(self.id, self.queues)
+        self.prune()
         registry.register(self.id)
         for source in JOB_PROCESS_SCRIPTS:  # loaded once here, known to every child forked
             scripts.load(source)
@@ -359,9 +359,13 @@ class Worker:
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
         if self.options.fork:
             registry.heartbeat(self.id)
+        self.prune()
+
+    def prune(self) -> None:
+        """Prune dead workers; another worker's bad record (any error but Redis away) is logged."""
         try:
             pruning.prune_dead_workers(self.id, self.queues)
-        except Exception as exc:  # another worker's bad record must not stop this one
+        except Exception as exc:
             if reconnect.is_transient(exc):
                 raise
             logger.exception("Worker %s could not prune dead workers: %r", self.id, exc)

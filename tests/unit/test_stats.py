@@ -21,3 +21,10 @@ def test_snapshot_gives_each_queue_size_with_the_summary(fake_redis):
     sizes, summary = stats.snapshot()
     assert sizes == {"classy": 1, "test": 2}
     assert summary == info()
+
+
+def test_a_counter_that_is_not_an_integer_reads_as_zero_with_a_warning(fake_redis, caplog):
+    fake_redis.set("resque:stat:processed", "lots")
+    fake_redis.set("resque:stat:failed", "1.5")
+    assert (stats.info()["processed"], stats.info()["failed"]) == (0, 0)
+    assert "resque:stat:processed holds b'lots', not a counter" in caplog.text

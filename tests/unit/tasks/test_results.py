@@ -16,6 +16,8 @@ def test_missing_result_loads_as_none(fake_redis):
         {"status": "READY"},
         {"task": "t.f", "status": "READY", "args": "not json"},
         {"task": "t.f", "status": "READY", "enqueued_at": "yesterday"},
+        {"task": "t.f", "status": "READY", "args": "[" * 990 + "]" * 990},
+        {"task": b"t.\xff", "status": "READY", "return_value": "[NaN]"},
     ],
 )
 def test_a_malformed_result_is_a_clear_error_carrying_the_data(fake_redis, fields):

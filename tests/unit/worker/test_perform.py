@@ -57,6 +57,26 @@ def test_malformed_payload_keeps_the_raw_data(fake_redis):
     assert failure["exception"] == "MalformedPayloadError" and failure["payload"] == {"args": []}
 
 
+def test_a_payload_too_deep_fails_with_its_text_and_queue(fake_redis):
+    got = _reserve(fake_redis, b"[" * 990 + b"]" * 990)
+    assert perform.work(got, "w:1:test") is True
+    [failure] = _failed(fake_redis)
+    assert (failure["exception"], failure["queue"]) == ("MalformedPayloadError", "test")
+    assert "nested deeper than" in failure["error"]
+    assert "[[[[" in failure["payload"]["raw"]
+    assert fake_redis.get(keys.worker("w:1:test")) is None
+
+
+def test_a_record_that_is_not_utf8_fails_with_its_text_and_queue(fake_redis):
+    record = b'{"queue":"test","run_at":"x","payload":{"class":"\xff","args":[]}}'
+    fake_redis.set(keys.worker("w:1:test"), record)  # as the reserve script writes it (fakeredis's cjson cannot)
+    assert perform.work(reserve.parse_record(record), "w:1:test") is True
+    [failure] = _failed(fake_redis)
+    assert (failure["exception"], failure["queue"]) == ("MalformedPayloadError", "test")
+    assert "not UTF-8" in failure["error"]
+    assert failure["payload"]["raw"] == '{"queue":"test","run_at":"x","payload":{"class":"\ufffd","args":[]}}'
+
+
 def test_sys_exit_in_a_job_is_a_failure(fake_redis, monkeypatch):
     got = _reserve(fake_redis, b'{"class":"tests.support.jobs.add","args":[1,2]}')
     monkeypatch.setattr("tests.support.jobs.add.perform", lambda *a, **k: exit(3))

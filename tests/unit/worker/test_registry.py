@@ -68,3 +68,12 @@ def test_odd_values_written_by_others_read_without_raising(fake_redis):
         "\ufffd",
     )
     assert (odd.id, odd.pid) == ("vm\ufffd:99999999999999999999999:q", 0)
+
+
+def test_a_counter_that_is_not_an_integer_does_not_stop_finishing_jobs(fake_redis):
+    fake_redis.set(keys.stat("processed"), "lots")
+    fake_redis.set(keys.worker("vm:1:q"), b"record")
+    assert registry.finish("vm:1:q", b"record", failed=True) is True
+    assert fake_redis.get(keys.worker("vm:1:q")) is None
+    assert fake_redis.get(keys.stat("processed")) == b"lots"  # left as it is
+    assert fake_redis.get(keys.stat("failed")) == b"1"
