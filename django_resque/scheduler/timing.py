@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from croniter import croniter
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_EVERY = 100 * 365 * 86400  # seconds: an interval past a century is a typo (or hostile)
 _DURATION = re.compile(r"(\d+)([smhdw])")
 
 
@@ -101,6 +102,8 @@ def parse_duration(value: object) -> int:
         raise ValueError(f"not a duration: {value!r} (use e.g. 30s, 5m, 1h30m, 1d)")
     if seconds <= 0:
         raise ValueError(f"a duration must be positive, got {value!r}")
+    if seconds > MAX_EVERY:
+        raise ValueError(f"a duration must be at most 100 years, got {value!r}")
     return seconds
 
 

@@ -158,3 +158,31 @@ def test_workers_scheduler_and_admin_survive_every_hostile_value(real_redis, sta
     assert response.status_code == 200 and "Deleted failed job #0 (unreadable record)" in response.text
     assert real_redis.llen(keys.failed()) == before - 1
     assert worker.process.poll() is None and scheduler.process.poll() is None
+
+
+BUSY_SECONDS = 3
+# Holds Redis for BUSY_SECONDS, as a huge bulk script would: every other client gets BUSY.
+BUSY_SCRIPT = """
+local start = tonumber(redis.call('TIME')[1])
+while tonumber(redis.call('TIME')[1]) - start < tonumber(ARGV[1]) do end
+return 1
+"""
+
+
+def test_a_busy_redis_is_waited_out_like_a_lost_one(real_redis, start_worker):
+    real_redis.config_set("busy-reply-threshold", 100)  # milliseconds before others get BUSY
+    worker = start_worker("--queues", "test", "--interval", "0.2")
+    scheduler = start_worker("--interval", "0.2", command="resque_scheduler")
+    wait_until(lambda: any(b":test" in m for m in real_redis.smembers(keys.workers())), what="registered")
+    wait_until(lambda: real_redis.exists(keys.scheduler_master_lock()), what="scheduler master")
+    try:
+        real_redis.eval(BUSY_SCRIPT, 0, BUSY_SECONDS)
+    finally:
+        real_redis.config_set("busy-reply-threshold", 5000)
+    real_redis.sadd(keys.queues(), "test")
+    real_redis.rpush(keys.queue("test"), b'{"class":"tests.support.jobs.remember","args":["after busy"]}')
+    wait_until(lambda: any(n.get("value") == "after busy" for n in done(real_redis)), what="a job after BUSY")
+    assert worker.process.poll() is None, worker.output()
+    assert scheduler.process.poll() is None
+    assert any(b":test" in m for m in real_redis.smembers(keys.workers()))
+    assert "BUSY" in worker.output()  # it saw BUSY, logged it and backed off
