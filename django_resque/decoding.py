@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 import re
+from itertools import accumulate
 from typing import Any
 
 from .exceptions import UndecodableError
@@ -26,7 +27,7 @@ MAX_INDEX = 2**63 - 1  # Redis list and zset indices are signed 64-bit
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_INNERMOST = re.compile(r"\[\]|\{\}")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 _FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -68,19 +69,14 @@ def check_depth(raw_text: str, max_depth: int, raw: bytes | str | None = None) -
     """Raise UndecodableError if the JSON in ``raw_text`` nests deeper than ``max_depth``.
 
     Counting opening brackets is enough for almost every value; otherwise strings are
-    cut out and innermost ``[]``/``{}`` pairs removed once per level, all in C.
+    cut out and the deepest nesting is the highest running count of the brackets left
+    (C loops, linear in the size). Bracket kinds are not matched here: the parser
+    refuses a mismatch, and never recurses deeper than this count.
     """
     if raw_text.count("[") + raw_text.count("{") <= max_depth:
         return
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", raw_text))
-    for _ in range(max_depth):
-        if not brackets:
-            return
-        shorter = _INNERMOST.sub("", brackets)
-        if len(shorter) == len(brackets):
-            raise UndecodableError("not JSON: unbalanced brackets", raw if raw is not None else raw_text)
-        brackets = shorter
-    if brackets:
+    if max(accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0) > max_depth:
         raise UndecodableError(f"nested deeper than {max_depth} levels", raw if raw is not None else raw_text)
 
 
