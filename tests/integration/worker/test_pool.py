@@ -93,8 +93,9 @@ def test_hup_reshapes_leaving_unchanged_lines_and_losing_no_job(real_redis, star
     wait_until(lambda: "the pool config is refused" in manager.output(), what="the bad config refused")
     assert "(line 1)" in manager.output()
     assert shaped(real_redis, {"pool_keep": 1, "pool_grow": 2, "pool_new": 1}) == after
-    manager.signal(signal.SIGTERM)
+    manager.signal(signal.SIGTERM)  # resque-pool's default: TERM every worker, exit without waiting
     assert manager.wait() == 0, manager.output()
+    wait_until(lambda: not real_redis.smembers("resque:workers"), what="the workers stopping on TERM")
 
 
 def test_winch_ttin_ttou_and_a_worker_killed_9(real_redis, start_worker, tmp_path):

@@ -7,12 +7,13 @@ import json
 import logging
 import os
 import signal
+import socket
 import threading
 
 import pytest
 import redis
 
-from django_resque.signals import before_pool_fork
+from django_resque.signals import after_pool_fork, before_pool_fork
 from django_resque.worker import pool, pool_config, pool_record
 from django_resque.worker.pool import Pool, forwarding_stops, resque_pool_stops
 from django_resque.worker.worker import WorkerOptions
@@ -302,3 +303,21 @@ def test_not_in_a_terminals_foreground_without_a_controlling_terminal():
         os.setsid()  # no controlling terminal
         os._exit(0 if pool.in_terminal_foreground() is False else 1)
     assert os.waitpid(child, 0)[1] == 0
+
+
+def test_a_forked_worker_gets_after_pool_fork_then_works(monkeypatch, make_pool, tmp_path):
+    seen = tmp_path / "seen"
+
+    def receiver(sender, queues, worker_id, **kwargs):
+        ignored = signal.getsignal(signal.SIGTTIN) == signal.SIG_IGN
+        seen.write_text(json.dumps([queues, worker_id, os.getpgrp() == os.getpid(), ignored]))
+
+    monkeypatch.setattr(pool.Worker, "work", lambda self: None)
+    after_pool_fork.connect(receiver)
+    try:
+        fake = make_pool({"a,b": 1})
+        pid = Pool.start_worker(fake, "a,b")
+        assert os.waitpid(pid, 0)[1] == 0
+    finally:
+        after_pool_fork.disconnect(receiver)
+    assert json.loads(seen.read_text()) == [["a", "b"], "%s:%d:a,b" % (socket.gethostname(), pid), True, True]
