@@ -18,7 +18,8 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .. import conf
+from .. import conf, queue
+from ..exceptions import InvalidQueueNameError
 
 ENVIRONMENT_VARIABLES = ("RACK_ENV", "RAILS_ENV", "RESQUE_ENV")  # resque-pool's order
 CONFIG_VARIABLE = "RESQUE_POOL_CONFIG"
@@ -109,12 +110,15 @@ def shape(data: object, env: str | None, origin: str) -> dict[str, int]:
 
 
 def queue_line(key: object, origin: str) -> str:
-    """``" critical, high"`` -> ``"critical,high"``; refuses an empty name or a bad character."""
-    names = [name.strip() for name in key.split(",")] if isinstance(key, str) else []
-    if not names or not all(names) or any(char in name for name in names for char in " \t\n:"):
-        raise PoolConfigError(
-            "%s: %r is not a queue list (comma-separated names without spaces or ':')." % (origin, key), key
-        )
+    """``" critical, high"`` -> ``"critical,high"``; each name by the rule of ``--queues`` (globs allowed)."""
+    if not isinstance(key, str):
+        raise PoolConfigError("%s: %r is not a queue list (comma-separated names)." % (origin, key), key)
+    names = [name.strip() for name in key.split(",")]
+    try:
+        for name in names:
+            queue.check_name(name, globs=True)
+    except InvalidQueueNameError as exc:
+        raise PoolConfigError("%s: %r is not a queue list: %s" % (origin, key, exc), key) from None
     return ",".join(names)
 
 
@@ -137,8 +141,9 @@ def _with_line(message: str, text: str, entry: object) -> str:
     """``message`` with ``(line N)`` where the file first names ``entry`` as a key."""
     if not isinstance(entry, str):
         return message
+    forms = ('"%s"' % entry, "'%s'" % entry, "%s:" % entry, json.dumps(entry))  # the last: JSON's escapes
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip().lstrip("{,").strip()
-        if any(stripped.startswith(form) for form in ('"%s"' % entry, "'%s'" % entry, "%s:" % entry)):
+        if any(stripped.startswith(form) for form in forms):
             return "%s (line %d)" % (message, number)
     return message

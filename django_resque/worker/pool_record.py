@@ -88,23 +88,32 @@ def all_pools() -> list[PoolInfo]:
 
 
 def _info(ident: str, record: dict[bytes, bytes]) -> PoolInfo:
-    """A record as read; anything malformed (another program wrote it) reads as empty."""
+    """A record as read: malformed fields (another program wrote them) read as empty, and
+    unprintable characters as U+FFFD, so no terminal or title gets a control sequence."""
     fields = {_text(key): _text(value) for key, value in record.items()}
-    host, _, pid = ident.rpartition(":")
+    host, _, pid = _printable(ident).rpartition(":")
     lines = _json_object(fields.get("lines"))
     workers = _json_object(fields.get("workers"))
     return PoolInfo(
-        id=ident,
+        id=_printable(ident),
         host=host,
         pid=int(pid) if pid.isdigit() else 0,
-        started=fields.get("started", ""),
-        lines={str(line): count for line, count in lines.items() if isinstance(count, int)},
-        workers={int(worker): str(line) for worker, line in workers.items() if str(worker).isdigit()},
+        started=_printable(fields.get("started", "")),
+        lines={_printable(line): count for line, count in lines.items() if isinstance(count, int)},
+        workers={
+            int(worker): _printable(str(line))
+            for worker, line in workers.items()
+            if worker.isascii() and worker.isdigit()
+        },
     )
 
 
 def _text(value: bytes) -> str:
     return value.decode("utf-8", "replace")
+
+
+def _printable(value: str) -> str:
+    return "".join(char if char.isprintable() else "\ufffd" for char in value)
 
 
 def _json_object(value: str | None) -> dict[str, Any]:

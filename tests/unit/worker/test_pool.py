@@ -239,10 +239,13 @@ def test_an_expired_or_hostile_record_is_skipped_or_read_safely(fake_redis):
     fake_redis.hset("resque:django_resque:pool:old:2", "lines", "{}")
     fake_redis.hset(
         "resque:django_resque:pool:odd:3",
-        mapping={"lines": json.dumps({"a": "x", "b": 1}), "workers": "[not json", "started": b"\xff"},
+        mapping={"lines": json.dumps({"a": "x", "\x1b[2Jb": 1}), "workers": "[not json", "started": b"\xff\n"},
     )
     [info] = pool_record.all_pools()
-    assert (info.host, info.pid, info.lines, info.workers, info.started) == ("odd", 3, {"b": 1}, {}, "\ufffd")
+    assert (info.host, info.pid, info.lines, info.workers) == ("odd", 3, {"\ufffd[2Jb": 1}, {})
+    assert info.started == "\ufffd\ufffd"  # invalid UTF-8 and a control character
+    fake_redis.hset("resque:django_resque:pool:odd:3", "workers", json.dumps({"\u0661": "a", "7": "\x00a", "x": "b"}))
+    assert pool_record.all_pools()[0].workers == {7: "\ufffda"}
 
 
 def test_redis_away_delays_the_record_without_stopping_the_pool(make_pool, monkeypatch, caplog):

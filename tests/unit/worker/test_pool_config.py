@@ -85,8 +85,8 @@ def test_settings_env_variable_and_option_in_that_order_of_preference(settings, 
         ('{\n  "mail": true\n}', r"got True. \(line 2\)"),
         ('{\n  "mail": 1,\n  "mail": 2\n}', r"'mail' appears twice. \(line 2\)"),
         ('{\n  "a,b": 1,\n  "a, b": 2\n}', r"'a, b' is the queue list 'a,b' twice. \(line 3\)"),
-        ('{\n  "mail,,x": 1\n}', r"'mail,,x' is not a queue list .* \(line 2\)"),
-        ('{\n  "mail reports": 1\n}', r"'mail reports' is not a queue list"),
+        ('{\n  "mail,,x": 1\n}', r"'mail,,x' is not a queue list: .* got ''. \(line 2\)"),
+        ('{\n  "mail\\u0007": 1\n}', r"'mail\\x07' is not a queue list: .* control characters .* \(line 2\)"),
         ('["mail"]', r"must map queue lists to worker counts, got list"),
         ("{}", r"has no line \(queue list: count\)"),
     ],
@@ -103,6 +103,9 @@ def test_bad_yaml_names_its_line(tmp_path):
     path = tmp_path / "pool.yml"
     path.write_text("mail: 2\nreports: [\n")
     with pytest.raises(PoolConfigError, match=r"pool.yml, line 3: not valid YAML"):
+        load(path)
+    path.write_text("mail: 2\n1: 2\n")
+    with pytest.raises(PoolConfigError, match=r"pool.yml: 1 is not a queue list"):
         load(path)
     path.write_text("mail: 2\nreports: many\n")
     with pytest.raises(PoolConfigError, match=r"'reports' must be a worker count .* \(line 2\)"):
