@@ -65,12 +65,17 @@ class JobArgumentError(ResqueError, TypeError):
 class DirtyExitError(ResqueError):
     """A job stopped without reporting: its process died, was killed, or its worker vanished.
 
-    Named after Ruby's ``Resque::DirtyExit``; built by the worker, never raised by job code.
+    Ruby's ``Resque::DirtyExit``, under which name failure records carry it; built by
+    the worker, never raised by job code.
     """
+
+    recorded_name = "Resque::DirtyExit"
 
 
 class PruneDeadWorkerDirtyExitError(DirtyExitError):
-    """A dead worker (stale heartbeat or vanished process) was pruned while holding a job."""
+    """A worker whose heartbeat went stale was pruned while holding a job."""
+
+    recorded_name = "Resque::PruneDeadWorkerDirtyExit"
 
 
 class JobTimeoutError(ResqueError):

@@ -25,7 +25,7 @@ redis.call('SADD', KEYS[1], ARGV[1])
 return redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
 """
 
-# Unique jobs ---------------------------------------------------------------------
+# Locks and unique jobs -----------------------------------------------------------
 
 # KEYS: lock, queues set, queue list. ARGV: token, ttl ms, queue name, payload.
 # Take the lock and push the job, or do nothing: 1 pushed, 0 a copy holds the lock.
@@ -38,8 +38,9 @@ redis.call('RPUSH', KEYS[3], ARGV[4])
 return 1
 """
 
-# KEYS: lock. ARGV: token. Delete the lock only if it is still ours.
-UNIQUE_RELEASE = """
+# KEYS: lock. ARGV: token. Delete the lock only if it is still ours (unique locks,
+# the pruning lock).
+RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end

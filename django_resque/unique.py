@@ -110,7 +110,7 @@ def release(payload: dict[str, Any]) -> None:
     marker = _marker(payload)
     if marker is not None:
         lock, token = marker
-        scripts.run(scripts.UNIQUE_RELEASE, [keys.unique_lock(lock)], [token])
+        scripts.run(scripts.RELEASE_LOCK, [keys.unique_lock(lock)], [token])
 
 
 def is_locked(job: Job, *args: Any, **kwargs: Any) -> bool:

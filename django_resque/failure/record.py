@@ -85,12 +85,18 @@ def from_exception(
     return FailureRecord(
         failed_at=format_time(when),
         payload=payload,
-        exception=type(exc).__name__,
+        exception=recorded_name(exc),
         error=str(exc),
         backtrace=format_backtrace(exc),
         worker=worker,
         queue=queue,
     )
+
+
+def recorded_name(exc: BaseException) -> str:
+    """The exception's name in a record: Ruby's for errors that mirror Ruby's (DirtyExit)."""
+    name = getattr(type(exc), "recorded_name", None)
+    return name if isinstance(name, str) else type(exc).__name__
 
 
 def format_backtrace(exc: BaseException) -> list[str]:

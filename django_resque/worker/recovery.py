@@ -9,17 +9,22 @@ from ..connection import translate_errors
 from ..payload import dumps
 from . import reserve
 from .perform import report_failure
-from .registry import finish
+from .registry import discard, finish
 
 logger = logging.getLogger(__name__)
 
 
-def recover(worker_id: str, error: Exception, *, allow_requeue: bool = False) -> reserve.Reservation | None:
+def recover(
+    worker_id: str, error: Exception, *, allow_requeue: bool = False, counted: bool = False
+) -> reserve.Reservation | None:
     """Handle the job left in ``worker:<id>``, if any; returns it.
 
     With ``allow_requeue`` and RESQUE['DIRTY_EXIT'] == "requeue", a well-formed payload
     goes back to the head of its queue; otherwise it becomes a failure record. Failing
-    runs no job code: only ``failure.handle`` and the ``job_failed`` signal.
+    runs no job code: only ``failure.handle`` and the ``job_failed`` signal. Only a
+    ``counted`` job (its worker saw its process die) moves ``stat:processed`` and
+    ``stat:failed``; a pruned or unregistered worker's does not, as in Ruby's
+    ``unregister_worker`` (the failed list still counts it).
     """
     left = reserve.current(worker_id)
     if left is None:
@@ -29,7 +34,10 @@ def recover(worker_id: str, error: Exception, *, allow_requeue: bool = False) ->
         return left
     job = registry.lookup(left.name) if registry.is_registered(left.name) else None
     report_failure(error, left, worker_id, job)
-    finish(worker_id, left.record, failed=True)
+    if counted:
+        finish(worker_id, left.record, failed=True)
+    else:
+        discard(worker_id, left.record)
     logger.warning("Failed %s from %s, left by worker %s: %s", left.name or "<malformed>", left.queue, worker_id, error)
     return left
 

@@ -81,6 +81,12 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
         return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
 
 
+def discard(worker_id: str, record: bytes) -> bool:
+    """DEL the job record ``record`` if still ours, counting nothing (a dead worker's job)."""
+    with translate_errors():
+        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id)], [record]))
+
+
 def counters_for(worker_id: str, failed: bool) -> list[str]:
     """The stat keys a finished job increments: global and ``worker_id``'s."""
     names = ("processed", "failed") if failed else ("processed",)

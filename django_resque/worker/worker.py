@@ -323,7 +323,7 @@ class Worker:
     def recover_from_child(self, watch: ChildWatch) -> None:
         error = watch.exit_error()
         reconnect.until_done(
-            lambda: recovery.recover(self.id, error), "recovering a job", lambda: self.intent.forced >= 2
+            lambda: recovery.recover(self.id, error, counted=True), "recovering a job", lambda: self.intent.forced >= 2
         )
 
     # No-fork mode

@@ -39,7 +39,7 @@ def test_term_and_int_kill_the_job_record_it_and_exit(real_redis, start_worker, 
     assert worker.wait() == 0, worker.output()
     assert not pid_alive(pid)
     [failure] = failures(real_redis)
-    assert failure["exception"] == "DirtyExitError"
+    assert failure["exception"] == "Resque::DirtyExit"
     assert signal.Signals(signum).name in failure["error"]
     assert failure["payload"] == {"class": "tests.support.jobs.sleepy", "args": [60, "term"]}
     assert real_redis.get("resque:stat:failed") == b"1"

@@ -23,7 +23,6 @@ def test_a_worker_killed_9_is_replaced_and_its_job_recovered(real_redis, start_w
     victim = worker_of(job_pid)
     dead_id = f"{socket.gethostname()}:{victim}:test"
     assert dead_id in worker_ids(real_redis)
-    real_redis.delete("resque:pruning_dead_workers_in_progress")  # as if a minute had passed (Ruby's lock)
     os.kill(victim, signal.SIGKILL)
     os.kill(job_pid, signal.SIGKILL)
 
@@ -34,7 +33,7 @@ def test_a_worker_killed_9_is_replaced_and_its_job_recovered(real_redis, start_w
     wait_until(replaced, what="the dead worker replaced and pruned")
     wait_until(lambda: failures(real_redis), what="its job recovered")
     [failure] = failures(real_redis)
-    assert failure["exception"] == "PruneDeadWorkerDirtyExitError" and failure["worker"] == dead_id
+    assert failure["exception"] == "Resque::DirtyExit" and failure["worker"] == dead_id
     assert failure["payload"] == {"class": jobs.sleepy.name, "args": [60, "held"]}
     jobs.remember.delay("after")
     wait_until(lambda: any(note.get("value") == "after" for note in done(real_redis)), what="work goes on")

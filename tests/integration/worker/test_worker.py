@@ -155,7 +155,7 @@ def test_a_job_that_exits_or_segfaults_becomes_a_failure(real_redis, start_worke
     worker = start_worker("--queues", "test", "--burst")
     assert worker.wait() == 0, worker.output()
     errors = [(f["exception"], f["error"]) for f in failures(real_redis)]
-    assert [name for name, _ in errors] == ["DirtyExitError"] * 3
+    assert [name for name, _ in errors] == ["Resque::DirtyExit"] * 3
     assert "exited with status 3" in errors[0][1]
     assert "exited with status 0" in errors[1][1]
     assert "SIGSEGV" in errors[2][1]

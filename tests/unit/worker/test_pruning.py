@@ -6,6 +6,8 @@ import json
 import os
 import socket
 
+import pytest
+
 from django_resque import keys
 from django_resque.worker import pruning, registry
 
@@ -22,11 +24,60 @@ def test_stale_heartbeat_is_pruned_and_its_job_failed(fake_redis):
     fake_redis.set(keys.worker("far:1:q"), RECORD)
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
     [failure] = _failed(fake_redis)
-    assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
+    assert failure["exception"] == "Resque::PruneDeadWorkerDirtyExit"
     assert failure["error"] == "Worker far:1:q did not gracefully exit while processing tests.support.jobs.remember"
     assert failure["worker"] == "far:1:q" and failure["queue"] == "q"
     assert not fake_redis.sismember(keys.workers(), "far:1:q")
-    assert fake_redis.get(keys.stat("failed")) == b"1"
+    # as Ruby's pruning: the failed list counts the job, the counters do not move
+    assert fake_redis.get(keys.stat("failed")) is None and fake_redis.get(keys.stat("processed")) is None
+
+
+def test_stale_worker_without_a_job_class_is_named_as_ruby_names_it(fake_redis):
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
+    fake_redis.set(keys.worker("far:1:q"), '{"queue":"q","run_at":"x","payload":"not json"}')
+    pruning.prune_dead_workers("me:2:q", ["q"])
+    assert _failed(fake_redis)[0]["error"] == "Worker far:1:q did not gracefully exit while processing <Unknown Job>"
+
+
+def test_same_host_dead_process_is_a_dirty_exit_as_in_ruby(fake_redis):
+    dead = f"{socket.gethostname()}:999999:q"
+    registry.register(dead)
+    fake_redis.set(keys.worker(dead), RECORD)
+    pruning.prune_dead_workers(f"{socket.gethostname()}:{os.getpid()}:q", ["q"])
+    [failure] = _failed(fake_redis)
+    assert (failure["exception"], failure["error"]) == ("Resque::DirtyExit", "Job still being processed")
+    assert fake_redis.get(keys.stat("failed")) is None and fake_redis.get(keys.stat("processed")) is None
+
+
+def test_the_pruning_lock_is_released_once_done(fake_redis):
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
+    assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
+    assert not fake_redis.exists(keys.pruning_lock())
+    registry.register("far:3:q")
+    fake_redis.hset(keys.heartbeats(), "far:3:q", "2000-01-01T00:00:00+00:00")
+    assert pruning.prune_dead_workers("me:4:q", ["q"]) == ["far:3:q"]  # the next pruner at once
+
+
+def test_a_lock_taken_over_meanwhile_is_left_to_its_owner(fake_redis, monkeypatch):
+    def taken_over(worker_id, queues):
+        fake_redis.set(keys.pruning_lock(), "other:9:q")  # ours expired, another pruner took it
+        return []
+
+    monkeypatch.setattr(pruning, "_prune_dead", taken_over)
+    pruning.prune_dead_workers("me:2:q", ["q"])
+    assert fake_redis.get(keys.pruning_lock()) == b"other:9:q"
+
+
+def test_the_lock_is_released_when_pruning_raises(fake_redis, monkeypatch):
+    def broken(worker_id, queues):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(pruning, "_prune_dead", broken)
+    with pytest.raises(RuntimeError):
+        pruning.prune_dead_workers("me:2:q", ["q"])
+    assert not fake_redis.exists(keys.pruning_lock())
 
 
 def test_same_host_worker_whose_process_is_gone_is_pruned(fake_redis):

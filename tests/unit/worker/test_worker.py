@@ -33,7 +33,7 @@ def test_unregister_fails_a_job_left_in_the_record(fake_redis):
     fake_redis.set(keys.worker(worker.id), '{"queue":"q","run_at":"x","payload":{"class":"X","args":[]}}')
     worker.unregister()
     [failure] = [json.loads(raw) for raw in fake_redis.lrange(keys.failed(), 0, -1)]
-    assert (failure["exception"], failure["error"]) == ("DirtyExitError", "Job still being processed")
+    assert (failure["exception"], failure["error"]) == ("Resque::DirtyExit", "Job still being processed")
 
 
 def test_no_spare_is_forked_when_prefork_is_off_shutting_down_or_before_fork_is_listened_to(fake_redis):
