@@ -24,13 +24,16 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:<ns>:resque_scheduler_master_lock string  scheduler leader lock (the namespace twice, as Ruby)
   <ns>:persistent_schedules           hash    dynamic schedules: name -> JSON config
   <ns>:schedules_changed              set     names of dynamic schedules changed since last load
+  <ns>:delayed:last_enqueued_at       hash    schedule name -> when it last pushed its job (Ruby's Time#to_s)
   <ns>:django_resque:schedule_last_run hash   ours: schedule name -> epoch of the last fire handled
   <ns>:django_resque:job_durations    hash    ours: "<job>|<bucket>" -> count, "<job>|sum" -> seconds
   <ns>:django_resque:task_result:<id>          hash    ours: a Django Tasks result (status, times, task,
                                                        args, return value); expires (OPTIONS RESULT_TTL)
   <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
   <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
-  <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, value = token carried in the payload, PX TTL
+  <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, sha1 of [class, args] (or of the job's key), PX TTL
+  <ns>:resque-retry:<class>:<sha1>    string  resque-retry's attempt count (0-based run), shared with Ruby; sha1 of
+                                              the args as Ruby's args.join("-"), whitespace cut from the key
   <ns>:django_resque:pools            zset    ours: pool manager ids ``host:pid``, score = epoch its record expires
   <ns>:django_resque:pool:<host:pid>  hash    ours: one pool manager (host, pid, started, lines, workers as JSON);
                                               expires unless the manager renews it
@@ -125,6 +128,12 @@ def unique_lock(digest: str) -> str:
     return _key("django_resque", "unique", digest)
 
 
+# Retry attempts (resque-retry's key, shared with Ruby workers running resque-retry)
+def retry_attempts(name: str) -> str:
+    """``resque-retry:<class>[:<digest>]``, built by ``retry.attempts_key``."""
+    return _key(name)
+
+
 # Delayed jobs (resque-scheduler)
 def delayed_schedule() -> str:
     return _key("delayed_queue_schedule")
@@ -154,6 +163,11 @@ def persistent_schedules() -> str:
 
 def schedules_changed() -> str:
     return _key("schedules_changed")
+
+
+def last_enqueued_at() -> str:
+    """Hash schedule name -> time of its last push, as resque-scheduler writes it (resque-web shows it)."""
+    return _key("delayed", "last_enqueued_at")
 
 
 def schedule_last_run() -> str:

@@ -35,7 +35,7 @@ class ResqueCollector:
         yield CounterMetricFamily(
             "resque_jobs_processed", "Jobs performed (failed ones included).", summary["processed"]
         )
-        yield CounterMetricFamily("resque_jobs_failed", "Jobs that failed.", summary["failed"])
+        yield CounterMetricFamily("resque_jobs_failed", "Jobs that failed.", summary["failed_total"])
         workers = GaugeMetricFamily("resque_workers", "Registered workers by state.", labels=["state"])
         workers.add_metric(["working"], summary["working"])
         workers.add_metric(["idle"], summary["workers"] - summary["working"])

@@ -1,14 +1,20 @@
-"""Counters (processed, failed) and the ``info`` summary, as Ruby's ``Resque.info``."""
+"""Counters (processed, failed) and the ``info`` summary, as Ruby's ``Resque.info``.
+
+``failed`` means what it means to Ruby (``Resque.info[:failed]``, resque-web, stats.txt):
+how many failures the failure backend holds now, which clears, retries and removals
+change. The ``stat:failed`` counter (jobs a worker saw fail, ever) is ``failed_total``.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from . import keys
+from . import failure, keys
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
 from .decoding import exact_text, to_int, to_wire
+from .failure.redis import RedisFailure
 
 logger = logging.getLogger(__name__)
 
@@ -21,27 +27,38 @@ def get(name: str, worker_id: str | None = None) -> int:
 
 
 def info() -> dict[str, Any]:
-    """Pending, processed, failed, queues, workers and working, in one round trip."""
+    """Pending, processed, failed (held now), failed_total (ever), queues, workers, working."""
     return snapshot()[1]
 
 
 def snapshot() -> tuple[dict[str, int], dict[str, Any]]:
-    """Each queue's size (sorted by name) and the ``info`` summary, from one read."""
+    """Each queue's size (sorted by name) and the ``info`` summary, from one read.
+
+    With the default backend the failed list's length comes in the same pipeline;
+    another backend is asked for its ``count()``.
+    """
     client = get_redis()
     queue_names = queue_api.names()
+    backend = failure.backend()
+    listed = type(backend) is RedisFailure
     pipe = client.pipeline(transaction=False)
     for name in queue_names:
         pipe.llen(keys.queue(name))
     pipe.get(keys.stat("processed"))
     pipe.get(keys.stat("failed"))
     pipe.smembers(keys.workers())
+    if listed:
+        pipe.llen(keys.failed())
     with translate_errors():
-        *sizes, processed, failed, worker_ids = pipe.execute()
+        replies = pipe.execute()
+        sizes, (processed, failed_total, worker_ids) = replies[: len(queue_names)], replies[len(queue_names) :][:3]
+        held = replies[-1] if listed else backend.count()
         working = _count_working(client, worker_ids)
     summary = {
         "pending": sum(sizes),
         "processed": _counter("processed", processed),
-        "failed": _counter("failed", failed),
+        "failed": int(held),
+        "failed_total": _counter("failed", failed_total),
         "queues": len(queue_names),
         "workers": len(worker_ids),
         "working": working,

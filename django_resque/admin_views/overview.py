@@ -27,6 +27,7 @@ def snapshot() -> dict[str, Any]:
     return {
         "processed": info["processed"],
         "failed": info["failed"],
+        "failed_total": info["failed_total"],
         "pending": info["pending"],
         "queues": sizes,
         "workers": {"total": info["workers"], "busy": info["working"], "idle": info["workers"] - info["working"]},

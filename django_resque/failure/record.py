@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ..decoding import RECORD_DEPTH, loads_object
@@ -17,6 +19,7 @@ from ..exceptions import MalformedPayloadError, UndecodableError
 from ..payload import dumps
 
 TIME_FORMAT = "%Y/%m/%d %H:%M:%S %Z"
+_PACKAGE_DIR = str(Path(__file__).resolve().parent.parent) + os.sep
 _FIELDS = ("failed_at", "payload", "exception", "error", "backtrace", "worker", "queue")
 
 
@@ -100,9 +103,18 @@ def recorded_name(exc: BaseException) -> str:
 
 
 def format_backtrace(exc: BaseException) -> list[str]:
-    """One string per frame, innermost last, as Python prints them."""
+    """One string per frame, innermost last, as Python prints them, from the job's first frame.
+
+    The worker's own frames that lead to the job (perform, hooks) are cut, as Ruby's
+    ``filter_backtrace`` cuts Resque's; an error raised in our code alone keeps them all.
+    """
     frames = traceback.extract_tb(exc.__traceback__)
-    return [f"{frame.filename}:{frame.lineno}:in `{frame.name}'" for frame in frames]
+    first = next((i for i, frame in enumerate(frames) if not _is_ours(frame.filename)), 0)
+    return [f"{frame.filename}:{frame.lineno}:in `{frame.name}'" for frame in frames[first:]]
+
+
+def _is_ours(filename: str) -> bool:
+    return filename.startswith(_PACKAGE_DIR)
 
 
 def _load_object(raw: bytes | str) -> dict[str, Any]:

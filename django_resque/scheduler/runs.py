@@ -106,10 +106,15 @@ def fire(entry: Entry, expected_last: int | None, action: Plan) -> bool:
     payload = entry.payload().encode() if action.fire else ""
     done = scripts.run(
         scripts.FIRE_SCHEDULE,
-        [keys.schedule_last_run(), keys.queues(), keys.queue(entry.queue)],
-        [entry.name, "" if expected_last is None else expected_last, action.run, entry.queue, payload],
+        [keys.schedule_last_run(), keys.queues(), keys.queue(entry.queue), keys.last_enqueued_at()],
+        [entry.name, "" if expected_last is None else expected_last, action.run, entry.queue, payload, ruby_now()],
     )
     return bool(done)
+
+
+def ruby_now() -> str:
+    """The time now as Ruby's ``Time.now.to_s`` (``2026-11-22 13:09:08 +0000``), local time."""
+    return dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
 
 
 def run_now(name: str) -> Entry:

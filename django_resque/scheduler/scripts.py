@@ -77,9 +77,10 @@ return 1
 """
 
 # Fire one run of a recurring schedule: compare-and-set its last run, then push.
-# KEYS: schedule_last_run, queues, queue:<q>
-# ARGV: schedule name, expected last run ("" = none yet), new last run, queue, payload
-# An empty payload only advances the last run (a skipped run).
+# KEYS: schedule_last_run, queues, queue:<q>, delayed:last_enqueued_at
+# ARGV: schedule name, expected last run ("" = none yet), new last run, queue, payload,
+# the time now as Ruby's Time#to_s. An empty payload only advances the last run (a
+# skipped run); a push also records the time, as resque-scheduler's last_enqueued_at.
 FIRE_SCHEDULE = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if current == false then current = '' end
@@ -88,6 +89,7 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[5] ~= '' then
     redis.call('SADD', KEYS[2], ARGV[4])
     redis.call('RPUSH', KEYS[3], ARGV[5])
+    redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
 end
 return 1
 """

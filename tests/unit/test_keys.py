@@ -24,6 +24,7 @@ def test_key_names_match_ruby_resque_and_resque_scheduler():
     assert keys.timestamps(item) == 'resque:timestamps:{"class":"PyMade","args":[0],"queue":"wire_q"}'
     assert keys.scheduler_master_lock() == "resque:resque:resque_scheduler_master_lock"
     assert keys.persistent_schedules() == "resque:persistent_schedules"
+    assert keys.last_enqueued_at() == "resque:delayed:last_enqueued_at"
     assert keys.schedules_changed() == "resque:schedules_changed"
     assert keys.job_durations() == "resque:django_resque:job_durations"
     assert keys.pools() == "resque:django_resque:pools"  # ours: the pool managers

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             described = [_pool_json(pool) for pool in pools]
             self.stdout.write(json.dumps({**summary, "queue_sizes": sizes, "pools": described}, sort_keys=True))
             return
-        for key in ("pending", "processed", "failed", "queues", "workers", "working"):
+        for key in ("pending", "processed", "failed", "failed_total", "queues", "workers", "working"):
             self.stdout.write(f"{key:>10}: {summary[key]}")
         self.stdout.write(f"{'pools':>10}: {len(pools)}")
         if sizes:

@@ -18,6 +18,7 @@ def some_state(fake_redis):
     queues.push("<b>x</b>", build("X", [3]))
     fake_redis.set(keys.stat("processed"), 7)
     fake_redis.set(keys.stat("failed"), 2)
+    fake_redis.rpush(keys.failed(), "{}")
     fake_redis.sadd(keys.workers(), "h:1:mail", "h:2:mail")
     fake_redis.set(keys.worker("h:1:mail"), '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{}}')
 
@@ -29,7 +30,8 @@ def test_overview_shows_totals_queues_and_workers(viewer_client, some_state):
     assert all(entry["next_run"] for entry in stats.pop("next_schedules"))
     assert stats == {
         "processed": 7,
-        "failed": 2,
+        "failed": 1,
+        "failed_total": 2,
         "pending": 3,
         "queues": {"<b>x</b>": 1, "mail": 2},
         "workers": {"total": 2, "busy": 1, "idle": 1},

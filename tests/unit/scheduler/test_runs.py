@@ -1,6 +1,7 @@
 """Exactly-once schedule runs: baseline, compare-and-set, missed-run policies, admin reads."""
 
 import logging
+import re
 
 import pytest
 
@@ -35,6 +36,15 @@ def test_a_due_run_fires_once_and_advances_the_last_run(fake_redis):
     assert runs.last_runs() == {"hourly": HOUR}
     assert _queued(fake_redis) == [b'{"class":"tests.support.jobs.remember","args":["tick"]}']
     assert fake_redis.smembers(keys.queues()) == {b"test"}
+
+
+def test_a_push_records_when_as_resque_scheduler_does(fake_redis):
+    entry = _entry()
+    fake_redis.hset(keys.schedule_last_run(), "hourly", HOUR - 60)
+    runs.handle(entry, HOUR - 60, HOUR + 1)
+    stamp = fake_redis.hget(keys.last_enqueued_at(), "hourly").decode()
+    # Ruby's Time.now.to_s, which resque-web's Schedule tab shows as "Last Enqueued"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", stamp)
 
 
 def test_a_stale_last_run_cannot_fire_again(fake_redis):

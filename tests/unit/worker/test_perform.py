@@ -44,6 +44,21 @@ def test_exception_becomes_a_failure_record(fake_redis):
     assert fake_redis.get(keys.stat("failed")) == b"1"
 
 
+def test_the_backtrace_starts_at_the_job_without_our_frames(fake_redis):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.explode","args":["x"]}')
+    perform.work(got, "w:1:test")
+    [failure] = _failed(fake_redis)
+    assert failure["backtrace"][0].split("/")[-1].startswith("jobs.py:")
+    assert failure["backtrace"][0].endswith(":in `explode'")
+    assert not any("/django_resque/" in line for line in failure["backtrace"])
+
+
+def test_an_error_of_our_own_keeps_its_frames(fake_redis):
+    got = _reserve(fake_redis, b'{"args":[]}')
+    perform.work(got, "w:1:test")
+    assert any("/django_resque/payload.py:" in line for line in _failed(fake_redis)[0]["backtrace"])
+
+
 def test_unknown_name_is_never_resolved(fake_redis):
     got = _reserve(fake_redis, b'{"class":"os.system","args":["true"]}')
     assert perform.work(got, "w:1:test") is True
