@@ -46,7 +46,7 @@ def perform(job: Job, payload: Payload) -> bool:
 
     Returns False when a before hook raised DontPerform, True once performed.
     """
-    args, kwargs = payload.call_arguments()
+    args, kwargs = job.call_arguments(payload)
     try:
         for hook in job_hooks(job.target, "before_perform"):
             hook(*args, **kwargs)
@@ -61,7 +61,7 @@ def perform(job: Job, payload: Payload) -> bool:
 
 def run_failure_hooks(job: Job, payload: Payload, exc: BaseException) -> None:
     """Call every ``on_failure*`` hook; one that raises is logged and the rest still run."""
-    args, kwargs = payload.call_arguments()
+    args, kwargs = job.call_arguments(payload)
     for hook in job_hooks(job.target, "on_failure"):
         try:
             hook(exc, *args, **kwargs)

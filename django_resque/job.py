@@ -16,6 +16,8 @@ class Archive:                     # Resque style: ``queue`` and ``perform``
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +26,7 @@ from typing import Any, TypeVar, overload
 from django.db import transaction
 from django.utils import timezone
 
-from . import conf, registry, retry, unique
+from . import arguments, conf, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
@@ -76,9 +78,25 @@ class Job:
     def queue(self) -> str:
         return self._queue or conf.get("DEFAULT_QUEUE")
 
+    @functools.cached_property
+    def signature(self) -> inspect.Signature | None:
+        return arguments.signature_of(self.perform)
+
     def payload(self, *args: Any, **kwargs: Any) -> Payload:
-        """The payload for this call; raises JobArgumentError on non-JSON arguments."""
-        return payload_codec.build(self.name, args, kwargs)
+        """The payload for this call; raises JobArgumentError on non-JSON arguments.
+
+        Keyword arguments go in ``args`` as a trailing hash the job's signature tells
+        apart (``arguments``), so the payload is ``{"class","args"}`` and nothing more.
+        """
+        if not kwargs:
+            return payload_codec.build(self.name, args)
+        return Payload(self.name, arguments.join(self.signature, args, kwargs, self.qualname))
+
+    def call_arguments(self, payload: Payload) -> tuple[list[Any], dict[str, Any]]:
+        """Positional and keyword arguments of a payload of this job (see ``arguments``)."""
+        if payload.has_kwargs:  # a payload written before keywords were read by signature
+            return payload.call_arguments()
+        return arguments.split(self.signature, payload.args)
 
     def delay(self, *args: Any, **kwargs: Any) -> bool | None:
         """Enqueue on the job's queue (after commit if the job was declared on_commit).
@@ -116,7 +134,7 @@ class Job:
 
     def perform_payload(self, payload: Payload) -> Any:
         """Call the job with a payload's arguments."""
-        args, kwargs = payload.call_arguments()
+        args, kwargs = self.call_arguments(payload)
         return self.perform(*args, **kwargs)
 
     def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> bool:
@@ -172,8 +190,10 @@ def enqueue_many(calls: Iterable[Call]) -> int:
         job, args, kwargs = _unpack(call)
         if job.unique:
             unique_calls.append((job, job.payload(*args, **kwargs)))
+        elif kwargs:
+            encoded.append((job.queue, job.payload(*args, **kwargs).encode()))
         else:
-            encoded.append((job.queue, payload_codec.encode_call(job.name, args, kwargs)))
+            encoded.append((job.queue, payload_codec.encode_call(job.name, args)))
     # Unique jobs each need their own lock: one script each; duplicates are not counted.
     locked = sum(unique.push(job, job.queue, payload) for job, payload in unique_calls)
     return queue_api.push_many_encoded(encoded) + locked

@@ -3,28 +3,44 @@
 @job(retry=3, backoff=Exponential(base=5), retry_on=(TimeoutError,))
 
 ``retry=N`` means up to N more runs after the first failure (N + 1 attempts in all).
-The attempt number travels in the payload under ``"attempt"`` (absent = 1), a key
-Ruby ignores; a retry is a delayed job (resque-scheduler's delayed queue), or a
-plain push when its delay is not in the future.
+A retry is a delayed job (resque-scheduler's delayed queue), or a plain push when its
+delay is not in the future, with the same ``{"class","args"}`` payload.
+
+The attempt count lives in Redis where resque-retry keeps it,
+``resque-retry:<class>:<sha1 of the args joined by "-">`` (``attempts_key``), because
+Ruby rebuilds payloads (resque-scheduler's move, resque-web's retry) and anything
+carried in them beside class and args is lost. So a Ruby hop keeps the count, and a
+class run by Python workers and by Ruby workers with resque-retry shares one count.
+As there: ``-1`` before the first run, raised by one when a run starts (so it holds
+the 0-based number of the run), deleted after a success or the final failure. Jobs
+with equal class and args share it. It expires ``KEY_TTL`` after the last run or
+retry, so one that no code deletes (a retry removed by hand) cannot linger.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import keys, scripts
 from . import payload as payload_codec
 from . import queue as queue_api
+from .connection import get_redis, translate_errors
 from .exceptions import ResqueConfigurationError
 from .scheduler import delayed
 
 logger = logging.getLogger(__name__)
 
+# Payloads of older versions carried the attempt number under this key: still read
+# (the higher of it and Redis's count wins), never written.
 ATTEMPT_KEY = "attempt"
+KEY_TTL = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -127,24 +143,118 @@ def _retry_on(value: Any, where: str) -> tuple[type[BaseException], ...]:
     return classes
 
 
-def attempt_of(payload: dict[str, Any]) -> int:
-    """Which run of the job ``payload`` is (1 for the first)."""
-    value = payload.get(ATTEMPT_KEY, 1) if isinstance(payload, dict) else 1
+def attempts_key(job_name: str, args: list[Any]) -> str:
+    """resque-retry's ``redis_retry_key``: class and a digest of the args, whitespace removed."""
+    joined = ruby_join(args)
+    parts = ["resque-retry", job_name] + ([hashlib.sha1(joined.encode()).hexdigest()] if joined else [])
+    return keys.retry_attempts(re.sub(r"\s", "", ":".join(parts)))
+
+
+def begin_attempt(job_name: str, args: list[Any]) -> int:
+    """Count a run starting (resque-retry's ``before_perform_retry``); its number, 1 for the first."""
+    return int(scripts.run(scripts.BEGIN_ATTEMPT, [attempts_key(job_name, args)], [KEY_TTL])) + 1
+
+
+def attempt_of(job_name: str, payload: dict[str, Any]) -> int:
+    """Which run of the job ``payload`` is (1 for the first), from Redis and any old payload hint."""
+    args = payload.get("args") if isinstance(payload, dict) else None
+    if not isinstance(args, list):
+        return 1
+    with translate_errors():
+        stored = get_redis().get(attempts_key(job_name, args))
+    return max(_counted_attempt(stored), _hinted_attempt(payload))
+
+
+def _counted_attempt(stored: Any) -> int:
+    """The 1-based run from resque-retry's 0-based count (-1 before any run); 1 if unset or bad."""
+    try:
+        return max(1, int(stored) + 1) if stored is not None else 1
+    except ValueError:
+        return 1
+
+
+def forget(job_name: str, payload: dict[str, Any]) -> None:
+    """Drop the attempt count: the job succeeded, or failed for the last time."""
+    args = payload.get("args") if isinstance(payload, dict) else None
+    if isinstance(args, list):
+        with translate_errors():
+            get_redis().delete(attempts_key(job_name, args))
+
+
+def _hinted_attempt(payload: dict[str, Any]) -> int:
+    value = payload.get(ATTEMPT_KEY, 1)
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 1
 
 
 def without_attempt(payload: dict[str, Any]) -> dict[str, Any]:
-    """The payload with the attempt count dropped: a fresh start (manual retries)."""
+    """The payload without an old version's attempt hint: a fresh start (manual retries)."""
     return {key: value for key, value in payload.items() if key != ATTEMPT_KEY}
 
 
-def schedule_retry(payload: dict[str, Any], queue: str, delay: float) -> int:
-    """Run ``payload`` again in ``delay`` seconds with its attempt count raised; returns the epoch."""
-    again = payload_codec.from_dict({**payload, ATTEMPT_KEY: attempt_of(payload) + 1})
+def schedule_retry(payload: dict[str, Any], queue: str, delay: float, attempt: int) -> int:
+    """Run ``payload`` again in ``delay`` seconds (its count kept meanwhile); returns the epoch."""
+    again = payload_codec.from_dict(without_attempt(payload))
+    with translate_errors():
+        get_redis().expire(attempts_key(again.name, again.args), int(delay) + KEY_TTL)
     epoch = int(time.time() + delay)
     if delay <= 0 or epoch <= time.time():
         queue_api.push(queue, again)
     else:
         delayed.schedule(epoch, queue, again)
-    logger.info("Retrying %s (attempt %d) on queue %s at %d", again.name, attempt_of(again.as_dict()), queue, epoch)
+    logger.info("Retrying %s (attempt %d) on queue %s at %d", again.name, attempt + 1, queue, epoch)
     return epoch
+
+
+def ruby_join(args: list[Any]) -> str:
+    """Ruby's ``args.join("-")``: nested arrays flattened, each value as Ruby's ``to_s``."""
+    return "-".join(_ruby_to_s(value) for value in args)
+
+
+def _ruby_to_s(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ruby_join(value)
+    return _ruby_inspect(value)  # numbers and booleans print the same; Hash#to_s is its inspect
+
+
+def _ruby_inspect(value: Any) -> str:
+    """Ruby 3.1-3.3's ``inspect`` of a JSON value (Hash#to_s is its inspect)."""
+    if value is None:
+        return "nil"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _ruby_float(value)
+    if isinstance(value, str):
+        return '"' + re.sub(r"#(?=[{$@])", r"\\#", value.translate(_RUBY_ESCAPES)) + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_ruby_inspect(item) for item in value) + "]"
+    return "{" + ", ".join(f"{_ruby_inspect(key)}=>{_ruby_inspect(item)}" for key, item in value.items()) + "}"
+
+
+def _ruby_float(value: float) -> str:
+    """Ruby's Float#to_s: ``1.0``, ``1.0e+20``, ``1.5e-05``."""
+    text = repr(value)
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}e{exponent[0]}{exponent[1:].zfill(2)}"
+
+
+_RUBY_ESCAPES = {
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+    ord("\n"): "\\n",
+    ord("\t"): "\\t",
+    ord("\r"): "\\r",
+    ord("\f"): "\\f",
+    ord("\v"): "\\v",
+    ord("\b"): "\\b",
+    ord("\a"): "\\a",
+    ord("\x1b"): "\\e",
+}

@@ -27,7 +27,7 @@ return redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
 
 # Locks and unique jobs -----------------------------------------------------------
 
-# KEYS: lock, queues set, queue list. ARGV: token, ttl ms, queue name, payload.
+# KEYS: lock, queues set, queue list. ARGV: lock value, ttl ms, queue name, payload.
 # Take the lock and push the job, or do nothing: 1 pushed, 0 a copy holds the lock.
 UNIQUE_PUSH = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
@@ -47,14 +47,15 @@ end
 return 0
 """
 
-# KEYS: lock. ARGV: token, ttl ms. Extend (or re-take, if it expired) our lock.
-UNIQUE_EXTEND = """
-local held = redis.call('GET', KEYS[1])
-if held and held ~= ARGV[1] then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1
+# Retry attempts ------------------------------------------------------------------
+
+# KEYS: resque-retry:<class>:<digest>. ARGV: TTL seconds. A run starts: as resque-retry's
+# before_perform_retry (SETNX -1, INCR), with an expiry. Returns the 0-based run number.
+BEGIN_ATTEMPT = """
+redis.call('SETNX', KEYS[1], -1)
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return n
 """
 
 # Failed lists --------------------------------------------------------------------

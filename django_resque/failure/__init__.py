@@ -60,18 +60,20 @@ def handle(exc: BaseException, *, payload: dict[str, Any], queue: str, worker_id
     such a failure is never retried. The worker counts ``stat:failed`` itself.
     """
     policy = job.retry_policy if job is not None else None
-    attempt = retry.attempt_of(payload)
+    attempt = retry.attempt_of(job.name, payload) if job is not None and policy is not None else 1
     if job is not None and policy is not None and policy.allows(exc, attempt):
         delay = policy.delay(attempt)
         unique.extend(job, payload, delay)
-        retry.schedule_retry(payload, queue, delay)
+        retry.schedule_retry(payload, queue, delay, attempt)
         return
     record = from_exception(exc, payload, worker_id, queue)
     if policy is not None:
         record = record.with_extra(**{ATTEMPTS_KEY: attempt})
     save(record)
-    # After saving: if saving raised, the lock stays (until its TTL) with the job unrecorded.
-    unique.release(payload)
+    # After saving: if saving raised, the lock and count stay (until their TTL) with the job unrecorded.
+    if job is not None and policy is not None:
+        retry.forget(job.name, payload)
+    unique.release(job, payload)
 
 
 def _load_backend(path: str) -> FailureBackend:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, failure, hooks, registry, unique
+from .. import conf, failure, hooks, registry, retry, unique
 from .. import payload as payload_codec
 from ..decoding import loads
 from ..exceptions import (
@@ -60,9 +60,9 @@ def work(
         with limits or nullcontext():
             error, job = perform(reservation, worker_id)
     except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
-        error, job = exc, None
+        error, job = exc, registered_job(reservation)
     if error is None:
-        reconnect.until_done(lambda: unique.release(reservation.failure_payload()), "unique release", give_up)
+        reconnect.until_done(lambda: succeeded(job, reservation.failure_payload()), "unique release", give_up)
     else:
         report_failure(error, reservation, worker_id, job, give_up)
     done: object = True
@@ -92,6 +92,8 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
     started = time.monotonic()
     send(job_started, job, queue=reservation.queue, payload=payload, worker_id=worker_id)
     try:
+        if job.retry_policy is not None:
+            retry.begin_attempt(job.name, payload.args)
         hooks.perform(job, payload)
     # SystemExit, KeyboardInterrupt raised by the job: the job failed, not the worker (whose
     # own signals only set flags, so no KeyboardInterrupt of the worker's comes from here).
@@ -101,6 +103,13 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
     duration = time.monotonic() - started
     send(job_finished, job, queue=reservation.queue, payload=payload, worker_id=worker_id, duration=duration)
     return None, job
+
+
+def succeeded(job: Job | None, payload: dict[str, Any]) -> None:
+    """After a success: release the unique lock, forget the retry count."""
+    unique.release(job, payload)
+    if job is not None and job.retry_policy is not None:
+        retry.forget(job.name, payload)
 
 
 def resolve(reservation: Reservation) -> tuple[Payload, Job]:
@@ -142,10 +151,14 @@ def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
             logger.error("Receiver %r of a django_resque signal raised: %r", receiver, result)
 
 
+def registered_job(reservation: Reservation) -> Job | None:
+    """The registered job a reservation names, or None (never an import)."""
+    return registry.lookup(reservation.name) if registry.is_registered(reservation.name) else None
+
+
 def timeout_for(reservation: Reservation, default: float | None) -> float | None:
     """``@job(timeout=...)``, else the worker's ``--timeout``, else RESQUE['JOB_TIMEOUT']."""
-    if registry.is_registered(reservation.name):
-        job_timeout = registry.lookup(reservation.name).timeout
-        if job_timeout is not None:
-            return job_timeout
+    job = registered_job(reservation)
+    if job is not None and job.timeout is not None:
+        return job.timeout
     return default if default is not None else conf.get("JOB_TIMEOUT")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from .. import conf, keys, registry, scripts
+from .. import conf, keys, scripts
 from ..connection import translate_errors
 from ..payload import dumps
 from . import reserve
-from .perform import report_failure
+from .perform import registered_job, report_failure
 from .registry import discard, finish
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ def recover(
     if allow_requeue and conf.get("DIRTY_EXIT") == "requeue" and _requeue(worker_id, left):
         logger.warning("Requeued %s on %s, left by worker %s", left.name, left.queue, worker_id)
         return left
-    job = registry.lookup(left.name) if registry.is_registered(left.name) else None
-    report_failure(error, left, worker_id, job)
+    report_failure(error, left, worker_id, registered_job(left))
     if counted:
         finish(worker_id, left.record, failed=True)
     else:

@@ -190,6 +190,27 @@ def fails_until_flag(key: str) -> None:
     record({"flagged": key})
 
 
+@job(queue="test")
+def scaled_until_flag(key: str, *, scale: int) -> None:
+    """Keyword-only ``scale``: fails until ``key`` exists in Redis, then records both."""
+    if not get_redis().exists(key):
+        raise Boom(f"{key} is not set")
+    record({"flagged": key, "scale": scale})
+
+
+@job(name="RubyRetry", queue="ruby", retry=3, backoff=0)
+def ruby_retry(*args: object) -> None:
+    """The Python side of Ruby's RubyRetry (resque-retry, 3 retries): one attempt count for both."""
+    record({"ruby_retry": list(args)})
+    raise Boom("python retry")
+
+
+@job(name="UniqueEcho", queue="ruby", unique=True)
+def unique_echo(*args: object) -> None:
+    """The Python side of Ruby's UniqueEcho, whose after_perform hook releases our lock."""
+    record({"unique_echo": list(args)})
+
+
 @job(queue="test", retry=2, backoff=1)
 def gives_up(message: str) -> None:
     """Fails every time: retried twice through the delayed queue (1 s apart), then recorded."""

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import random
 import time
@@ -58,23 +59,36 @@ def test_job_decorator_and_class_attributes_declare_policies():
         job(name="bad_retry", retry=-2)(lambda: None)
 
 
-def test_attempt_is_read_defensively():
-    assert retry.attempt_of({"class": "X", "args": []}) == 1
-    assert retry.attempt_of({"attempt": 3}) == 3
-    assert retry.attempt_of({"attempt": "3"}) == retry.attempt_of({"attempt": True}) == 1
+def test_attempt_is_read_from_redis_and_defensively(fake_redis):
+    assert retry.attempt_of("X", {"class": "X", "args": [1]}) == 1
+    assert retry.begin_attempt("X", [1]) == 1 and retry.begin_attempt("X", [1]) == 2
+    assert retry.attempt_of("X", {"class": "X", "args": [1]}) == 2
+    assert retry.attempt_of("X", {"class": "X", "args": [1], "attempt": 5}) == 5  # an older version's hint
+    assert retry.attempt_of("X", {"class": "X", "args": [2], "attempt": "3"}) == 1
+    assert retry.attempt_of("X", {"class": "X", "args": "bad"}) == 1
+    fake_redis.set(retry.attempts_key("X", [3]), "junk")
+    assert retry.attempt_of("X", {"class": "X", "args": [3]}) == 1
     assert retry.without_attempt({"class": "X", "attempt": 2, "kwargs": True}) == {"class": "X", "kwargs": True}
 
 
+def test_the_attempt_count_is_where_resque_retry_keeps_it(fake_redis):
+    # digests as Ruby's resque-retry computes them (Digest::SHA1 of args.join("-"))
+    assert retry.attempts_key("Job", []) == "resque:resque-retry:Job"
+    assert retry.attempts_key("Job", [1, "a b"]) == "resque:resque-retry:Job:" + hashlib.sha1(b"1-a b").hexdigest()
+    assert retry.ruby_join([1, [2, [None, True]], 1.0, 1e20, 1.5e-05]) == "1-2--true-1.0-1.0e+20-1.5e-05"
+    assert retry.ruby_join([{"a": [1, None], "b": 'q"#{x}'}]) == '{"a"=>[1, nil], "b"=>"q\\"\\#{x}"}'
+
+
 def test_a_retry_due_now_goes_straight_to_the_queue(fake_redis):
-    retry.schedule_retry({"class": "X", "args": [1]}, "q", 0)
-    assert json.loads(fake_redis.lpop(keys.queue("q"))) == {"class": "X", "args": [1], "attempt": 2}
+    retry.schedule_retry({"class": "X", "args": [1]}, "q", 0, 1)
+    assert json.loads(fake_redis.lpop(keys.queue("q"))) == {"class": "X", "args": [1]}
     assert fake_redis.zcard(keys.delayed_schedule()) == 0
 
 
 def test_a_later_retry_is_a_delayed_job(fake_redis):
     before = time.time()
-    epoch = retry.schedule_retry({"class": "X", "args": [1], "attempt": 2}, "q", 60)
+    epoch = retry.schedule_retry({"class": "X", "args": [1], "attempt": 2}, "q", 60, 2)
     assert before + 59 <= epoch <= time.time() + 60
     item = json.loads(fake_redis.lpop(keys.delayed(epoch)))
-    assert item == {"class": "X", "args": [1], "attempt": 3, "queue": "q"}
+    assert item == {"class": "X", "args": [1], "queue": "q"}  # an older version's hint is dropped
     assert fake_redis.llen(keys.queue("q")) == 0

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import logging
 
@@ -24,36 +25,40 @@ def test_a_second_enqueue_is_dropped_and_says_so(fake_redis, caplog):
     assert unique.is_locked(support.unique_note, 1)
 
 
-def test_the_lock_has_a_ttl_and_its_token_travels_in_the_payload(fake_redis, settings):
+def test_the_lock_has_a_ttl_and_the_payload_stays_class_and_args(fake_redis, settings):
     support.unique_by_user.delay(7, note="a")
-    payload = _queued(fake_redis)[0]
-    marker = payload["unique"]
-    lock = keys.unique_lock(marker["lock"])
-    assert fake_redis.get(lock).decode() == marker["token"]
+    assert _queued(fake_redis) == [{"class": support.unique_by_user.name, "args": [7, "a"]}]
+    lock = keys.unique_lock(hashlib.sha1(b'["tests.support.jobs.unique_by_user",7]').hexdigest())
     assert 29_000 < fake_redis.pttl(lock) <= 30_000
     support.unique_note.delay(1)
-    assert 3_599_000 < fake_redis.pttl(keys.unique_lock(_queued(fake_redis)[1]["unique"]["lock"])) <= 3_600_000
+    # unique=True: sha1 of the JSON [class, args], which a Ruby hook can compute too
+    lock = keys.unique_lock(hashlib.sha1(b'["tests.support.jobs.unique_note",[1]]').hexdigest())
+    assert 3_599_000 < fake_redis.pttl(lock) <= 3_600_000
 
 
 def test_a_key_function_decides_what_counts_as_the_same_job(fake_redis):
     assert support.unique_by_user.delay(7, note="a") is True
-    assert support.unique_by_user.delay(7, note="b") is False
+    assert support.unique_by_user.delay(7, "b") is False  # called by name however the call was made
     assert support.unique_by_user.delay(8, note="a") is True
 
 
-def test_release_lets_the_next_copy_in_but_only_with_the_owners_token(fake_redis):
+def test_release_by_class_and_args_alone_as_after_a_ruby_hop(fake_redis):
     support.unique_note.delay(1)
-    payload = _queued(fake_redis)[0]
-    unique.release({**payload, "unique": {**payload["unique"], "token": "0" * 32}})
+    rebuilt = {"class": support.unique_note.name, "args": [1]}  # what Ruby's scheduler or resque-web push
     assert support.unique_note.delay(1) is False
-    unique.release(payload)
+    unique.release(support.unique_note, rebuilt)
     assert support.unique_note.delay(1) is True
 
 
-def test_malformed_markers_are_ignored_with_a_warning(fake_redis, caplog):
+def test_an_older_versions_payload_releases_by_its_token(fake_redis, caplog):
+    fake_redis.set(keys.unique_lock("a" * 40), "b" * 32)
+    unique.release(None, {"class": "X", "unique": {"lock": "a" * 40, "token": "c" * 32}})
+    assert fake_redis.exists(keys.unique_lock("a" * 40))
+    unique.release(None, {"class": "X", "unique": {"lock": "a" * 40, "token": "b" * 32}})
+    assert not fake_redis.exists(keys.unique_lock("a" * 40))
     with caplog.at_level(logging.WARNING):
-        unique.release({"class": "X", "unique": {"lock": "../../etc", "token": "x"}})
-    unique.release({"class": "X", "args": []})
+        unique.release(None, {"class": "X", "unique": {"lock": "../../etc", "token": "x"}})
+    unique.release(None, {"class": "X", "args": []})
     assert "malformed unique marker" in caplog.text
 
 
@@ -61,7 +66,7 @@ def test_delayed_unique_jobs_hold_the_lock_while_waiting(fake_redis):
     assert support.unique_note.enqueue_in(600, 5) is True
     assert support.unique_note.delay(5) is False
     assert support.unique_note.enqueue_in(600, 5) is False
-    lock = keys.unique_lock(unique.identity(support.unique_note, [5], {}))
+    lock = keys.unique_lock(unique.identity(support.unique_note, support.unique_note.payload(5)))
     assert fake_redis.pttl(lock) > 600_000 + 3_500_000
     assert fake_redis.zcard(keys.delayed_schedule()) == 1
 

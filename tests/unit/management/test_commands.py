@@ -31,7 +31,7 @@ def test_resque_enqueue_with_args_kwargs_and_queue(fake_redis):
     )
     assert "Enqueued tests.support.jobs.add on 'q2'" in out
     assert fake_redis.lrange(keys.queue("q2"), 0, -1) == [
-        b'{"class":"tests.support.jobs.add","args":[1,2,{"scale":2}],"kwargs":true}'
+        b'{"class":"tests.support.jobs.add","args":[1,2,{"scale":2}]}'
     ]
 
 

@@ -27,8 +27,8 @@ def test_enqueue_at_stores_the_item_exactly_as_resque_scheduler(fake_redis):
 def test_keyword_arguments_keep_queue_as_the_last_key():
     support.add.enqueue_at(_at(T1), 1, 2, scale=3)
     [item] = delayed.items_at(T1)
-    assert item.raw.endswith(',"kwargs":true,"queue":"test"}')
-    assert item.payload.call_arguments() == ([1, 2], {"scale": 3})
+    assert item.raw.endswith(',{"scale":3}],"queue":"test"}')
+    assert support.add.call_arguments(item.payload) == ([1, 2], {"scale": 3})
 
 
 def test_counts_and_listing():
