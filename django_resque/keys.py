@@ -12,7 +12,9 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:worker:<id>:started            string  start time, ``2026-11-22 13:09:08 +0000``
   <ns>:worker:<id>:paused             string  ours, not Ruby's: "1" while the worker is paused (USR2)
   <ns>:workers:heartbeat              hash    worker id -> ISO-8601 time of last heartbeat
-  <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker
+  <ns>:pruning_dead_workers_in_progress string  SET NX EX lock of the pruning worker, DEL'ed when done
+  <ns>:django_resque:pruning_turn     string  ours: SET NX EX HEARTBEAT_INTERVAL by the worker whose periodic
+                                              prune runs this interval
   <ns>:stat:<name>[:<id>]             string  processed / failed counters, global and per worker
   <ns>:failed                         list    failure records, oldest first
   <ns>:<q>_failed                     list    per-queue failure records (RedisMultiQueue backend)
@@ -96,6 +98,11 @@ def heartbeats() -> str:
 
 def pruning_lock() -> str:
     return _key("pruning_dead_workers_in_progress")
+
+
+def pruning_turn() -> str:
+    """Ours: taken by the worker whose periodic prune runs this heartbeat interval."""
+    return _key("django_resque", "pruning_turn")
 
 
 def pause_all() -> str:

@@ -7,6 +7,11 @@ it: ``Resque::PruneDeadWorkerDirtyExit`` for a stale heartbeat, ``Resque::DirtyE
 a time, fleet wide (``pruning_dead_workers_in_progress``, SET NX EX 60, as Ruby); the
 lock is released once the prune is done (if still ours), so the next worker to look,
 Ruby's or ours, a restarted one included, prunes at once instead of a minute later.
+
+A worker prunes when it starts (as Ruby's) and then at its heartbeat ticks; the ticks'
+prunes take turns fleet wide (``keys.pruning_turn``, SET NX EX HEARTBEAT_INTERVAL), so
+a fleet prunes once per interval, not once per worker per interval (whose cost would
+grow with the square of the workers).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import re
 import socket
 from pathlib import Path
 
-from .. import keys, scripts
+from .. import conf, keys, scripts
 from ..connection import get_redis, translate_errors
 from ..exceptions import DirtyExitError, PruneDeadWorkerDirtyExitError
 from .recovery import recover
@@ -30,9 +35,11 @@ LOCK_SECONDS = 60
 RESQUE_TITLE = re.compile(rb"resque:work|resque:\sStarting|resque-[0-9]")
 
 
-def prune_dead_workers(worker_id: str, queues: list[str]) -> list[str]:
-    """Prune dead workers unless another worker is doing it; the ids pruned."""
+def prune_dead_workers(worker_id: str, queues: list[str], *, periodic: bool = False) -> list[str]:
+    """Prune dead workers unless another worker is doing it (or, ``periodic``, did this interval)."""
     with translate_errors():
+        if periodic and not get_redis().set(keys.pruning_turn(), worker_id, nx=True, ex=_interval()):
+            return []
         if not get_redis().set(keys.pruning_lock(), worker_id, nx=True, ex=LOCK_SECONDS):
             return []
     try:
@@ -48,6 +55,10 @@ def _prune_dead(worker_id: str, queues: list[str]) -> list[str]:
             prune(info.id, _exit_error(info))
             pruned.append(info.id)
     return pruned
+
+
+def _interval() -> int:
+    return max(1, int(conf.get("HEARTBEAT_INTERVAL")))
 
 
 def prune(worker_id: str, error: DirtyExitError | None = None) -> None:

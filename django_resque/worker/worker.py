@@ -359,12 +359,12 @@ class Worker:
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
         if self.options.fork:
             registry.heartbeat(self.id)
-        self.prune()
+        self.prune(periodic=True)
 
-    def prune(self) -> None:
+    def prune(self, periodic: bool = False) -> None:
         """Prune dead workers; another worker's bad record (any error but Redis away) is logged."""
         try:
-            pruning.prune_dead_workers(self.id, self.queues)
+            pruning.prune_dead_workers(self.id, self.queues, periodic=periodic)
         except Exception as exc:
             if reconnect.is_transient(exc):
                 raise

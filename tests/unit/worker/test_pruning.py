@@ -121,7 +121,7 @@ def test_an_undecodable_record_is_pruned_as_a_dirty_exit_keeping_its_text(fake_r
     fake_redis.set(keys.worker("far:1:q"), deep)
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
     [failure] = _failed(fake_redis)
-    assert failure["exception"] == "PruneDeadWorkerDirtyExitError"
+    assert failure["exception"] == "Resque::PruneDeadWorkerDirtyExit"
     assert failure["error"] == "Worker far:1:q did not gracefully exit while processing <unreadable>"
     assert failure["payload"] == {"raw": deep.decode()}
     assert not fake_redis.sismember(keys.workers(), "far:1:q")
@@ -131,3 +131,14 @@ def test_invalid_utf8_in_a_record_is_kept_as_text(fake_redis):
     fake_redis.set(keys.worker("w:1:q"), b'{"queue":"q","payload":{"class":"\xff"}}')
     pruning.prune("w:1:q")
     assert _failed(fake_redis)[0]["payload"] == {"raw": '{"queue":"q","payload":{"class":"\ufffd"}}'}
+
+
+def test_periodic_prunes_take_turns_fleet_wide_but_a_starting_worker_prunes_at_once(fake_redis):
+    registry.register("far:1:q")
+    fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
+    assert pruning.prune_dead_workers("me:2:q", ["q"], periodic=True) == ["far:1:q"]
+    registry.register("far:3:q")
+    fake_redis.hset(keys.heartbeats(), "far:3:q", "2000-01-01T00:00:00+00:00")
+    assert pruning.prune_dead_workers("you:4:q", ["q"], periodic=True) == []  # this interval's turn is taken
+    assert 0 < fake_redis.ttl(keys.pruning_turn()) <= 60
+    assert pruning.prune_dead_workers("new:5:q", ["q"]) == ["far:3:q"]  # at start: at once
