@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import inspect
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -79,8 +78,9 @@ class Job:
         return self._queue or conf.get("DEFAULT_QUEUE")
 
     @functools.cached_property
-    def signature(self) -> inspect.Signature | None:
-        return arguments.signature_of(self.perform)
+    def shape(self) -> arguments.Shape:
+        """The perform function's signature, read once, for keyword arguments (``arguments``)."""
+        return arguments.shape_of(self.perform)
 
     def payload(self, *args: Any, **kwargs: Any) -> Payload:
         """The payload for this call; raises JobArgumentError on non-JSON arguments.
@@ -90,13 +90,13 @@ class Job:
         """
         if not kwargs:
             return payload_codec.build(self.name, args)
-        return Payload(self.name, arguments.join(self.signature, args, kwargs, self.qualname))
+        return Payload(self.name, arguments.join(self.shape, args, kwargs, self.qualname))
 
     def call_arguments(self, payload: Payload) -> tuple[list[Any], dict[str, Any]]:
         """Positional and keyword arguments of a payload of this job (see ``arguments``)."""
         if payload.has_kwargs:  # a payload written before keywords were read by signature
             return payload.call_arguments()
-        return arguments.split(self.signature, payload.args)
+        return arguments.split(self.shape, payload.args)
 
     def delay(self, *args: Any, **kwargs: Any) -> bool | None:
         """Enqueue on the job's queue (after commit if the job was declared on_commit).

@@ -53,7 +53,7 @@ def identity(job: Job, payload: Payload) -> str:
     """sha1 of the job name and its unique key (the payload's args, or the key function's value)."""
     if not callable(job.unique):
         return hashlib.sha1(dumps([job.name, payload.args]).encode()).hexdigest()
-    args, kwargs = arguments.by_name(job.signature, *job.call_arguments(payload))
+    args, kwargs = arguments.by_name(job.shape, *job.call_arguments(payload))
     return hashlib.sha1(dumps([job.name, job.unique(*args, **kwargs)]).encode()).hexdigest()
 
 

@@ -76,6 +76,7 @@ def test_we_retry_a_ruby_failure_and_a_ruby_worker_runs_it(real_redis, ruby_work
     assert (record["exception"], record["error"]) == ("ArgumentError", "ruby says no")
     failures_api.retry(0, real_redis.lindex("resque:failed", 0))
     wait_until(lambda: len(ran(real_redis)) == 2, what="the Ruby job run again")
+    wait_until(lambda: len(failures(real_redis)) == 2, what="its second failure")  # nothing left in flight
 
 
 def test_failed_means_what_ruby_means_after_clears_and_retries(real_redis, ruby, start_worker):

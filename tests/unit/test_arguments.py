@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from django_resque.arguments import by_name, join, signature_of, split
+from django_resque.arguments import by_name, join, shape_of, split
 from django_resque.exceptions import JobArgumentError
 from django_resque.payload import from_dict
 from tests.support import jobs as support
@@ -50,21 +50,26 @@ def _called(signature, args, kwargs) -> dict:
     ],
 )
 def test_a_call_travels_as_args_and_reads_back_the_same(function, args, kwargs, travels):
-    signature = signature_of(function)
-    assert join(signature, args, kwargs, "f") == travels
-    read_args, read_kwargs = split(signature, travels)
-    assert _called(signature, read_args, read_kwargs) == _called(signature, args, kwargs)
+    shape = shape_of(function)
+    assert join(shape, args, kwargs, "f") == travels
+    read_args, read_kwargs = split(shape, travels)
+    assert _called(shape.signature, read_args, read_kwargs) == _called(shape.signature, args, kwargs)
 
 
-@pytest.mark.parametrize("function", [anything, odd_default])
-def test_a_call_that_could_not_be_read_back_is_refused_at_the_call_site(function):
-    with pytest.raises(JobArgumentError, match="could not be told from positional ones"):
-        join(signature_of(function), (1,), {"c": 2}, "f")
+@pytest.mark.parametrize("function, problem", [(anything, r"\*args"), (odd_default, "'b' .* is not JSON")])
+def test_a_call_that_could_not_be_read_back_is_refused_at_the_call_site(function, problem):
+    with pytest.raises(JobArgumentError, match=problem):
+        join(shape_of(function), (1,), {"c": 2}, "f")
+
+
+def test_keywords_that_are_not_json_are_refused_naming_them():
+    with pytest.raises(JobArgumentError, match=r"argument 2\['scale'\] is a set"):
+        join(shape_of(keyword_only), (1, 2), {"scale": {3}}, "f")
 
 
 def test_a_call_that_does_not_bind_is_refused_naming_the_problem():
     with pytest.raises(JobArgumentError, match="unexpected keyword argument 'nope'"):
-        join(signature_of(keyword_only), (1, 2), {"nope": 1}, "f")
+        join(shape_of(keyword_only), (1, 2), {"nope": 1}, "f")
 
 
 def test_a_job_payload_is_class_and_args_only_and_still_calls_with_keywords(fake_redis):
@@ -77,8 +82,8 @@ def test_a_job_payload_is_class_and_args_only_and_still_calls_with_keywords(fake
 
 
 def test_by_name_gives_one_form_for_every_way_of_calling():
-    signature = signature_of(gap)
-    assert by_name(signature, [1, 2], {}) == by_name(signature, [1], {"b": 2}) == ([], {"a": 1, "b": 2})
-    assert by_name(signature_of(anything), [1, 2], {"x": 1}) == ([1, 2], {"x": 1})
-    assert by_name(signature, [1, 2, 3, 4], {}) == ([1, 2, 3, 4], {})  # does not bind: left alone
-    assert by_name(None, [1], {}) == ([1], {})
+    shape = shape_of(gap)
+    assert by_name(shape, [1, 2], {}) == by_name(shape, [1], {"b": 2}) == ([], {"a": 1, "b": 2})
+    assert by_name(shape_of(anything), [1, 2], {"x": 1}) == ([1, 2], {"x": 1})
+    assert by_name(shape, [1, 2, 3, 4], {}) == ([1, 2, 3, 4], {})  # does not bind: left alone
+    assert by_name(shape_of(len), [1], {}) == ([1], {})
