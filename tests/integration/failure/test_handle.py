@@ -4,15 +4,17 @@ unique locks, and records Ruby's ``Resque::Failure.all`` reads."""
 import json
 import time
 
-from django_resque import failure, keys
+from django_resque import failure, keys, retry
 from django_resque.failure import api
 from django_resque.scheduler import mover
 from tests.support import jobs as support
 
 
 def _perform(job, payload, queue="test"):
-    """What the worker does with one payload: perform, or hand the failure over."""
+    """What the worker does with one payload: count the run (retry policies), perform, or hand the failure over."""
     try:
+        if job.retry_policy is not None:
+            retry.begin_attempt(job.name, payload["args"])
         job.perform(*payload["args"])
     except Exception as exc:
         failure.handle(exc, payload=payload, queue=queue, worker_id="host:42:test", job=job)
@@ -47,7 +49,7 @@ def test_retry_policy_timing_and_giving_up(real_redis):
         [(_member, score)] = real_redis.zrange(keys.delayed_schedule(), 0, -1, withscores=True)
         assert int(before) + delay - 1 <= score <= time.time() + delay
         item = json.loads(real_redis.lpop(keys.delayed(int(score))))
-        assert item["attempt"] == attempt + 1
+        assert real_redis.get(retry.attempts_key(support.retry_later.name, ["x"])) == str(attempt - 1).encode()
         real_redis.delete(keys.delayed_schedule(), keys.timestamps(json.dumps(item, separators=(",", ":"))))
         payload = {key: value for key, value in item.items() if key != "queue"}
     _perform(support.retry_later, payload)
@@ -59,7 +61,7 @@ def test_a_retry_that_succeeds_releases_nothing_twice(real_redis):
     payload = {"class": support.fails_once.name, "args": ["k"]}
     assert not _perform(support.fails_once, payload)
     again = json.loads(real_redis.lpop(keys.queue("test")))
-    assert again["attempt"] == 2
+    assert again == payload
     assert _perform(support.fails_once, again)
     assert api.count() == 0
 
@@ -69,13 +71,8 @@ def test_unique_lock_through_retries_on_a_real_server(real_redis):
     payload = json.loads(real_redis.lpop(keys.queue("classy")))
     assert not _perform(support.RetryingClassJob.job, payload, "classy")
     assert support.RetryingClassJob.delay("u") is False
-    failure.handle(
-        ValueError("x"),
-        payload={**payload, "attempt": 3},
-        queue="classy",
-        worker_id="w",
-        job=support.RetryingClassJob.job,
-    )
+    assert not _perform(support.RetryingClassJob.job, payload, "classy")
+    assert not _perform(support.RetryingClassJob.job, payload, "classy")  # the third run: given up
     assert support.RetryingClassJob.delay("u") is True
 
 
@@ -85,6 +82,6 @@ def test_a_delayed_retry_moved_by_the_scheduler_keeps_its_attempt_and_lock(real_
     assert not _perform(support.RetryingClassJob.job, payload, "classy")
     assert mover.enqueue_due(time.time() + 10) == 1  # backoff is 5 s: due by then
     moved = json.loads(real_redis.lpop(keys.queue("classy")))
-    assert moved["attempt"] == 2
-    assert moved["unique"] == payload["unique"]
+    assert moved == payload  # class and args: the count and the lock derive from them
+    assert real_redis.get(retry.attempts_key(support.RetryingClassJob.job.name, ["m"])) == b"0"  # one run so far
     assert support.RetryingClassJob.delay("m") is False
