@@ -155,7 +155,7 @@ def run_chaos(fleet: Fleet, real_redis, redis_server, seed: int) -> None:
 
 def drain(start_worker, real_redis) -> None:
     """A clean burst worker on every queue, after pruning what the faults left behind."""
-    real_redis.delete(keys.pruning_lock())  # as if a minute had passed (pruning is once a minute fleet-wide)
+    real_redis.delete(keys.pruning_lock())  # a pruner killed mid-prune leaves the lock for a minute
     worker = start_worker("--queues", "*", "--burst")
     assert worker.wait(timeout=120) == 0, worker.output()
 
