@@ -1,6 +1,6 @@
 """Process titles in Ruby Resque's form, so ``ps`` (and Ruby's pruning) read ours alike.
 
-``resque-<version>: Waiting for <queues>``, ``resque-<version>: Processing <q> since
+``resque-<version>: Starting``, ``resque-<version>: Waiting for <queues>``, ``resque-<version>: Processing <q> since
 <epoch> [<class>]``, ``resque-<version>: Forked <pid> at <epoch>``, ``... Paused``; the pool
 manager's is resque-pool's, ``resque-pool-manager: managing [<pids>]``.
 """
@@ -29,6 +29,12 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 def set_title(status: str) -> None:
     setproctitle.setproctitle("resque-%s: %s" % (version(), _CONTROL.sub("?", status)))
+
+
+def starting() -> None:
+    """Set before the worker registers, as Ruby's ``resque: Starting``: from the moment its id is
+    in Redis, a pruner on this host must see a Resque process (a pool's or a shell's title would not do)."""
+    set_title("Starting")
 
 
 def waiting(queues: list[str]) -> None:

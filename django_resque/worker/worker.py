@@ -99,6 +99,7 @@ class Worker:
             threading.Thread(target=self._heartbeat_thread, name="resque-heartbeat", daemon=True).start()
 
     def register(self) -> None:
+        title.starting()  # before our id is in Redis, so a pruner on this host sees a Resque process
         self.prune()
         registry.register(self.id)
         for source in JOB_PROCESS_SCRIPTS:  # loaded once here, known to every child forked

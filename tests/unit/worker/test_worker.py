@@ -8,9 +8,10 @@ import time
 
 import pytest
 import redis
+import setproctitle
 
 from django_resque import keys
-from django_resque.worker import pruning, reserve
+from django_resque.worker import pruning, registry, reserve
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
@@ -26,6 +27,15 @@ def test_no_fork_burst_works_in_priority_order_and_unregisters(fake_redis):
     assert fake_redis.get(keys.stat("processed")) == b"3"
     assert fake_redis.get(keys.stat("failed")) == b"1"
     assert fake_redis.smembers(keys.workers()) == set()
+
+
+def test_the_title_says_resque_before_the_worker_registers(fake_redis, monkeypatch):
+    """Else a sibling starting on this host (a pool's) prunes it as a process that is not Resque's."""
+    setproctitle.setproctitle("resque-pool-manager: managing []")
+    seen = []
+    monkeypatch.setattr(registry, "register", lambda worker_id: seen.append(setproctitle.getproctitle()))
+    Worker(WorkerOptions(queues=["q"], burst=True, fork=False)).register()
+    assert pruning.RESQUE_TITLE.search(seen[0].encode()) and seen[0].endswith(": Starting")
 
 
 def test_unregister_fails_a_job_left_in_the_record(fake_redis):
