@@ -32,6 +32,7 @@ from . import keys, scripts
 from . import payload as payload_codec
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
+from .decoding import to_int
 from .exceptions import ResqueConfigurationError
 from .scheduler import delayed
 
@@ -167,10 +168,8 @@ def attempt_of(job_name: str, payload: dict[str, Any]) -> int:
 
 def _counted_attempt(stored: Any) -> int:
     """The 1-based run from resque-retry's 0-based count (-1 before any run); 1 if unset or bad."""
-    try:
-        return max(1, int(stored) + 1) if stored is not None else 1
-    except ValueError:
-        return 1
+    count = to_int(stored, None)
+    return max(1, count + 1) if count is not None else 1
 
 
 def forget(job_name: str, payload: dict[str, Any]) -> None:

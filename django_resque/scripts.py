@@ -51,9 +51,15 @@ return 0
 
 # KEYS: resque-retry:<class>:<digest>. ARGV: TTL seconds. A run starts: as resque-retry's
 # before_perform_retry (SETNX -1, INCR), with an expiry. Returns the 0-based run number.
+# A count that is not an integer (written by someone else) starts again at 0, rather
+# than failing every run, each of which would then be retried.
 BEGIN_ATTEMPT = """
 redis.call('SETNX', KEYS[1], -1)
-local n = redis.call('INCR', KEYS[1])
+local n = redis.pcall('INCR', KEYS[1])
+if type(n) == 'table' and n.err then
+  redis.call('SET', KEYS[1], 0)
+  n = 0
+end
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return n
 """

@@ -71,6 +71,11 @@ def test_attempt_is_read_from_redis_and_defensively(fake_redis):
     assert retry.without_attempt({"class": "X", "attempt": 2, "kwargs": True}) == {"class": "X", "kwargs": True}
 
 
+def test_a_count_that_is_not_an_integer_starts_again(fake_redis):
+    fake_redis.set(retry.attempts_key("X", [1]), "lots")
+    assert retry.begin_attempt("X", [1]) == 1 and retry.begin_attempt("X", [1]) == 2
+
+
 def test_the_attempt_count_is_where_resque_retry_keeps_it(fake_redis):
     # digests as Ruby's resque-retry computes them (Digest::SHA1 of args.join("-"))
     assert retry.attempts_key("Job", []) == "resque:resque-retry:Job"
