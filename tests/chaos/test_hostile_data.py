@@ -130,7 +130,7 @@ def test_workers_scheduler_and_admin_survive_every_hostile_value(real_redis, sta
     # The worker prunes the dead worker whose record holds a payload nested 990 deep.
     wait(lambda: not real_redis.sismember(keys.workers(), hostile.DEAD_WORKER), "dead worker pruned")
     records = _failures(real_redis)
-    pruned = [r for r in records if r.get("exception") == "PruneDeadWorkerDirtyExitError"]
+    pruned = [r for r in records if r.get("exception") == "Resque::PruneDeadWorkerDirtyExit"]
     assert pruned and pruned[0]["error"].endswith("while processing <unreadable>")
     assert pruned[0]["payload"]["raw"].startswith('{"queue":"evil","run_at":"x","payload":{"class"')
     bad_payloads = [r for r in records if r.get("queue") == "evil" and r["exception"] == "MalformedPayloadError"]
