@@ -281,6 +281,7 @@ def test_run_manages_until_a_stopping_signal_then_removes_its_record(make_pool, 
     titles = []
     monkeypatch.setattr(pool.title, "pool_manager", titles.append)
     monkeypatch.setattr(pool.gc, "freeze", lambda: None)
+    hup_before = signal.getsignal(signal.SIGHUP)  # SIG_IGN under nohup, SIG_DFL in a shell
     fake = make_pool({"a": 2}, stops=resque_pool_stops())
     threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
     fake.run()
@@ -288,7 +289,7 @@ def test_run_manages_until_a_stopping_signal_then_removes_its_record(make_pool, 
     assert titles == ["(starting)", "managing [1000, 1001]", "(shutting down)"]
     assert fake.sent == [(1000, signal.SIGQUIT), (1001, signal.SIGQUIT)]
     assert fake_redis.zcard("resque:django_resque:pools") == 0
-    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL  # the manager's handlers are gone
+    assert signal.getsignal(signal.SIGHUP) == hup_before  # the manager's handlers are gone
 
 
 def test_a_worker_quits_at_once_if_its_manager_is_already_gone():
