@@ -1,7 +1,8 @@
-"""The peers' own virtualenv, ``benchmarks/.venv-peers``, built from requirements.txt.
+"""The peers' own virtualenvs: ``benchmarks/.venv-peers`` from requirements.txt, and
+``benchmarks/.venv-jobs`` from requirements-jobs.txt (the realistic jobs, ours and RQ's).
 
-Rebuilt only when requirements.txt changes (its hash is kept in the virtualenv).
-Nothing of the peers is vendored or becomes a dependency of django-resque.
+Each is rebuilt only when its requirements file changes (its hash is kept in the
+virtualenv). Nothing of the peers is vendored or becomes a dependency of django-resque.
 """
 
 from __future__ import annotations
@@ -17,25 +18,28 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 VENV = HERE / ".venv-peers"
 REQUIREMENTS = HERE / "requirements.txt"
-STAMP = VENV / "requirements.sha256"
+JOBS_VENV = HERE / ".venv-jobs"
+JOBS_REQUIREMENTS = HERE / "requirements-jobs.txt"
+STAMP_NAME = "requirements.sha256"
 
 
-def python() -> Path:
-    return VENV / "bin" / "python"
+def python(venv: Path = VENV) -> Path:
+    return venv / "bin" / "python"
 
 
-def ensure() -> Path:
-    """Create or update the peers' virtualenv; returns its interpreter."""
-    wanted = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
-    if python().exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
-        return python()
-    logger.warning("Installing the peers into %s from %s ...", VENV.name, REQUIREMENTS.name)
-    if not python().exists():
-        subprocess.run([_base_python(), "-m", "venv", str(VENV)], check=True)
-    pip = [str(python()), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
-    STAMP.write_text(wanted + "\n")
-    return python()
+def ensure(venv: Path = VENV, requirements: Path = REQUIREMENTS) -> Path:
+    """Create or update a peers' virtualenv; returns its interpreter."""
+    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    stamp = venv / STAMP_NAME
+    if python(venv).exists() and stamp.exists() and stamp.read_text().strip() == wanted:
+        return python(venv)
+    logger.warning("Installing the peers into %s from %s ...", venv.name, requirements.name)
+    if not python(venv).exists():
+        subprocess.run([_base_python(), "-m", "venv", str(venv)], check=True)
+    pip = [str(python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "-r", str(requirements)], check=True)
+    stamp.write_text(wanted + "\n")
+    return python(venv)
 
 
 def _base_python() -> str:

@@ -44,6 +44,10 @@ DEFAULTS: dict[str, Any] = {
     # resque_pool's shape: {"queue,list": count, ...} (with optional environment sections),
     # or the path of a JSON/YAML file holding it. Checked by a system check.
     "POOL": None,
+    # Dotted paths of callables the worker runs once before its first fork, after its own
+    # warm-up (WARM_UP_BUILTIN), so every job process starts with what they load.
+    "WARM_UP": [],
+    "WARM_UP_BUILTIN": True,
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
@@ -126,10 +130,21 @@ def _check_types(merged: dict[str, Any]) -> None:
         raise ImproperlyConfigured(
             "RESQUE['POOL'] must be a dict or a file's path, got %s." % type(merged["POOL"]).__name__
         )
+    _check_warm_up(merged)
     backends = merged["FAILURE_BACKENDS"]
     if not isinstance(backends, (list, tuple)) or not backends or not all(isinstance(p, str) for p in backends):
         raise ImproperlyConfigured(
             "RESQUE['FAILURE_BACKENDS'] must be a non-empty list of dotted paths, got %r." % (backends,)
+        )
+
+
+def _check_warm_up(merged: dict[str, Any]) -> None:
+    steps = merged["WARM_UP"]
+    if not isinstance(steps, (list, tuple)) or not all(isinstance(path, str) and path for path in steps):
+        raise ImproperlyConfigured("RESQUE['WARM_UP'] must be a list of dotted paths of callables, got %r." % (steps,))
+    if not isinstance(merged["WARM_UP_BUILTIN"], bool):
+        raise ImproperlyConfigured(
+            "RESQUE['WARM_UP_BUILTIN'] must be True or False, got %r." % (merged["WARM_UP_BUILTIN"],)
         )
 
 

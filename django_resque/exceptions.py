@@ -13,6 +13,10 @@ class ResqueConfigurationError(ResqueError, ImproperlyConfigured):
     """A setting or a job definition is wrong."""
 
 
+class WarmUpError(ResqueConfigurationError):
+    """A ``RESQUE["WARM_UP"]`` callable could not be imported or failed; the worker does not start."""
+
+
 class ResqueConnectionError(ResqueError, ConnectionError):
     """Redis could not be reached; the message names the (password-masked) URL."""
 

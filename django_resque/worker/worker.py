@@ -25,7 +25,7 @@ from django.db.backends.signals import connection_created
 from .. import conf, scripts
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork
-from . import child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title
+from . import child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title, warm_up
 from .fork import AwaitingChild, JobProcess
 from .fork_server import ForkServer, ForkServerGone
 from .inline import InlineLimits
@@ -93,6 +93,7 @@ class Worker:
             self.flags.close()
 
     def startup(self) -> None:
+        warm_up.run()  # before anything is forked: every job process inherits it
         logger.info("Worker %s starting (%s)", self.id, "fork per job" if self.options.fork else "no fork")
         reconnect.until_done(self.register, "registering the worker", lambda: self.intent.shutdown)
         if not self.options.fork:

@@ -253,3 +253,11 @@ def raise_base(kind: str) -> None:
 def measure(data: str) -> None:
     """Records the length of its (large) argument."""
     record({"length": len(data)})
+
+
+@job(queue="test")
+def report_warmth() -> None:
+    """Records what this job process had to read again on first use, and who ran the warm-up step."""
+    from tests.support import warm
+
+    record({name: count() for name, count in warm.COUNTS.items()} | {"warmed_by": warm.WARMED_BY, "pid": os.getpid()})
