@@ -24,7 +24,7 @@ import redis
 
 from django_resque.testing import RedisServer
 
-from ..harness import Bounds, drain_rate, start_process, stop_process
+from ..harness import Bounds, drain_rate, start_process, stop_process, wait_for
 from ..runner import ROOT
 from ..stats import summarize
 
@@ -116,7 +116,10 @@ def _run_once(
     key = _prefill(client, case, count)
     process = start_process(_argv(case.worker, ruby), env={**env, **dict(case.worker.env)})
     try:
+        wait_for(lambda: client.llen(key) <= count - count // 50, f"the worker to start on {key}")
+        cpu_before, left_before = session_cpu(process.pid), client.llen(key)
         result = drain_rate(client, key, count, process, Bounds(count, options.seconds))
+        cpu, done = session_cpu(process.pid) - cpu_before, left_before - client.llen(key)
         failed = _failed(client, case.worker.side)  # before stopping: a stop may fail the job in flight
     except RuntimeError as exc:
         case.errors.append(str(exc))
@@ -128,8 +131,29 @@ def _run_once(
         case.errors.append(f"{failed} jobs failed")
         _say(f"  {failed} jobs failed: this run is not counted")
         return
+    if done > 0:
+        result["cpu_ms_per_job"] = 1000 * cpu / done
     case.runs.append(result)
-    _say(f"  {result['rate']:.0f} jobs/s")
+    _say(f"  {result['rate']:.0f} jobs/s, {result.get('cpu_ms_per_job', 0):.1f} ms CPU per job")
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds of every process in ``session`` (a worker started in its own), with their reaped children's.
+
+    Steadier than wall time on a loaded machine: it counts the worker's own work, not
+    its wait for a core. Job processes that exited but are not reaped yet are missed.
+    """
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _prefill(client: redis.Redis, case: Case, count: int) -> str:
@@ -208,7 +232,19 @@ def _pg_dsn() -> str:
 
 
 def render(cases: list[Case], database: str) -> str:
-    """One row per worker, one column per kind: median jobs/s (min to max over the runs)."""
+    """Jobs/s, then CPU per job: one row per worker, one column per kind, median (min to max over the runs)."""
+    db = "PostgreSQL" if database == "postgresql" else "SQLite"
+    return "\n\n".join(
+        [
+            _table(cases, "rate"),
+            f"jobs/s, median (min\u2013max) of the runs; (b) on {db}",
+            _table(cases, "cpu_ms_per_job"),
+            "ms of CPU per job (the worker's processes, job processes included), median (min\u2013max)",
+        ]
+    )
+
+
+def _table(cases: list[Case], metric: str) -> str:
     kinds = [kind for kind in ALL_KINDS if any(case.kind == kind for case in cases)]
     head = "| worker | " + " | ".join(_column(kind) for kind in kinds) + " |"
     lines = [head, "|---|" + "---:|" * len(kinds)]
@@ -216,11 +252,10 @@ def render(cases: list[Case], database: str) -> str:
         cells = []
         for kind in kinds:
             found = [case for case in cases if case.worker is worker and case.kind == kind]
-            cells.append(_cell(found[0]) if found else "")
+            cells.append(_cell(found[0], metric) if found else "")
         if any(cells):
             lines.append(f"| {worker.label} | " + " | ".join(cells) + " |")
-    db = "PostgreSQL" if database == "postgresql" else "SQLite"
-    return "\n".join(lines) + f"\n\n(b) on {db}; jobs/s, median (min\u2013max) of the runs."
+    return "\n".join(lines)
 
 
 def _column(kind: str) -> str:
@@ -228,11 +263,13 @@ def _column(kind: str) -> str:
     return f"{letters[kind]} {kind}" if kind in letters else kind
 
 
-def _cell(case: Case) -> str:
-    if not case.runs:
+def _cell(case: Case, metric: str) -> str:
+    values = [run[metric] for run in case.runs if metric in run]
+    if not values:
         return "error" if case.errors else ""
-    summary = summarize([run["rate"] for run in case.runs])
-    return f"{summary.median:,.0f} ({summary.low:,.0f}\u2013{summary.high:,.0f})"
+    summary = summarize(values)
+    digits = 0 if metric == "rate" else 1
+    return f"{summary.median:,.{digits}f} ({summary.low:,.{digits}f}\u2013{summary.high:,.{digits}f})"
 
 
 def _document(cases: list[Case], database: str, options: argparse.Namespace) -> dict[str, object]:
