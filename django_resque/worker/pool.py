@@ -39,7 +39,7 @@ from django.db import connections
 
 from .. import conf, connection
 from ..signals import after_pool_fork, before_pool_fork
-from . import perform, pool_record, reconnect, title
+from . import perform, pool_record, reconnect, title, warm_up
 from .fork import describe_exit
 from .process_signals import SignalFlags
 from .registry import STARTED_FORMAT
@@ -267,7 +267,9 @@ class Pool:
 
     # What others see
     def prepare_for_forks(self) -> None:
-        """No DB connection crosses a fork; what is loaded now is shared, never collected, by workers."""
+        """Warmed up once for every worker; no DB connection crosses a fork; what is loaded now is
+        shared, never collected, by workers."""
+        warm_up.run()
         connections.close_all()
         gc.collect()
         gc.freeze()

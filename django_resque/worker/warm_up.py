@@ -41,14 +41,26 @@ LAZY_IMPORTS = ("secrets", "email.mime.multipart", "email.mime.text", "django.co
 PLAIN_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
+_done = False  # this process (or the one it was forked from, e.g. a supervisor) warmed up
+
+
 def run() -> None:
-    """The built-in steps (unless ``WARM_UP_BUILTIN`` is off), then the application's ``WARM_UP``."""
+    """The built-in steps (unless ``WARM_UP_BUILTIN`` is off), then the application's ``WARM_UP``.
+
+    Once per process: a worker forked by a pool manager that warmed up (``resque_pool``,
+    ``--workers N``) inherits it, shares its pages with the other workers, and does not
+    run it again.
+    """
+    global _done
+    if _done:
+        return
     started = time.monotonic()
     if conf.get("WARM_UP_BUILTIN"):
         for step in BUILTIN_STEPS:
             _run_builtin(step)
     for path in conf.get("WARM_UP"):
         run_callable(path)
+    _done = True
     logger.info("Warmed up in %.0f ms", (time.monotonic() - started) * 1000)
 
 
