@@ -4,6 +4,9 @@ Every process sees the same figures because they live in Redis: queue sizes, the
 processed and failed counters, the failed list, workers by state, and (when
 ``RESQUE['DURATION_METRICS']`` is on) a histogram of job durations that workers
 write with one pipelined round trip per job.
+
+prometheus-client is the optional ``django-resque[metrics]`` extra: recording durations
+works without it; serving the figures says plainly which extra to install.
 """
 
 from __future__ import annotations
@@ -11,13 +14,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.registry import CollectorRegistry
-
 from . import conf, keys, stats
 from .connection import get_redis, translate_errors
 from .decoding import to_float, to_text
+from .exceptions import ResqueConfigurationError
+
+try:
+    from prometheus_client import generate_latest
+    from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+    from prometheus_client.registry import CollectorRegistry
+
+    HAS_PROMETHEUS = True
+except ImportError:  # the optional [metrics] extra is not installed
+    HAS_PROMETHEUS = False
+
+MISSING_EXTRA = (
+    "Prometheus metrics need prometheus-client, which django-resque installs only with its "
+    "metrics extra: pip install 'django-resque[metrics]'."
+)
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -43,8 +57,15 @@ class ResqueCollector:
         yield from _duration_histograms()
 
 
+def require_prometheus() -> None:
+    """ResqueConfigurationError naming the extra to install when prometheus-client is missing."""
+    if not HAS_PROMETHEUS:
+        raise ResqueConfigurationError(MISSING_EXTRA)
+
+
 def build_registry() -> CollectorRegistry:
     """A registry holding only our collector (not the process metrics of whoever serves it)."""
+    require_prometheus()
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ResqueCollector())
     return registry

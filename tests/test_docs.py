@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -110,7 +111,35 @@ def test_every_signal_is_in_the_signals_reference(name):
     assert f"| `{name}` |" in page("signals.md")
 
 
-def test_every_docs_link_of_the_readme_names_a_page_that_exists():
-    links = re.findall(r"\]\((docs/[^)#]+)", (ROOT / "README.md").read_text())
-    assert links
-    assert [link for link in links if not (ROOT / link).exists()] == []
+def project_metadata() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def test_every_link_and_image_of_the_readme_is_absolute_and_names_a_file_that_exists():
+    """The README is the package index page too, where relative links break."""
+    source = project_metadata()["urls"]["Source"]
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#]+)", readme)
+    assert [target for target in targets if not target.startswith("https://")] == []
+    ours = [
+        path
+        for target in targets
+        for prefix in (f"{source}/blob/main/", source.replace("github.com", "raw.githubusercontent.com") + "/main/")
+        if target.startswith(prefix) and (path := target.removeprefix(prefix))
+    ]
+    assert any(path.startswith("docs/images/") for path in ours)
+    assert [path for path in ours if not (ROOT / path).exists()] == []
+
+
+def dependency_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=\[;\s]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
+
+
+@pytest.mark.parametrize("name", ["README.md", "docs/quickstart.md", "docs/tutorial.md"])
+def test_the_install_line_names_what_pip_installs(name):
+    """``pip install django-resque   # Django, ...``: the comment lists the dependencies exactly."""
+    text = (ROOT / name).read_text()
+    comment = re.search(r"pip install django-resque +# (?:brings )?(.+)", text)
+    assert comment, f"{name} has no 'pip install django-resque  # ...' line"
+    listed = {re.sub(r"\[.*\]", "", word.strip()).lower() for word in comment[1].split(",")}
+    assert listed == dependency_names(project_metadata()["dependencies"])

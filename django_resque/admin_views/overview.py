@@ -84,5 +84,10 @@ def stats_json(request: HttpRequest, model_admin: ModelAdmin) -> JsonResponse:
 
 @view_required
 def metrics_text(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """The Prometheus text format of ``metrics.render()``, behind the same permission."""
+    """The Prometheus text format of ``metrics.render()``, behind the same permission.
+
+    Without the optional [metrics] extra: 501, saying which extra to install.
+    """
+    if not metrics.HAS_PROMETHEUS:
+        return HttpResponse(metrics.MISSING_EXTRA, status=501, content_type="text/plain; charset=utf-8")
     return HttpResponse(metrics.render(), content_type=metrics.CONTENT_TYPE)

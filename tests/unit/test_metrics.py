@@ -1,5 +1,11 @@
+import subprocess
+import sys
+from pathlib import Path
+
 from django_resque import keys, metrics, signals
 from tests.support import jobs as support
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_metrics_render_queues_counters_and_workers(fake_redis):
@@ -34,3 +40,23 @@ def test_duration_histogram_is_cumulative_and_fed_by_job_finished(fake_redis, se
     assert f'resque_job_duration_seconds_bucket{{job="{name}",le="+Inf"}} 2.0' in text
     assert f'resque_job_duration_seconds_count{{job="{name}"}} 2.0' in text
     assert f'resque_job_duration_seconds_sum{{job="{name}"}} 3.02' in text
+
+
+def test_without_the_metrics_extra_the_app_starts_and_serving_names_the_extra():
+    """prometheus-client blocked as if not installed: Django starts, jobs run, metrics say what to install."""
+    script = (
+        "import sys; sys.modules['prometheus_client'] = None\n"
+        "import django; django.setup()\n"
+        "from django.core.management import call_command, CommandError\n"
+        "from django_resque import metrics\n"
+        "metrics.record_duration('job', 0.1)\n"
+        "try:\n"
+        "    call_command('resque_metrics')\n"
+        "except CommandError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pip install 'django-resque[metrics]'" in result.stdout

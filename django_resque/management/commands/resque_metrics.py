@@ -11,9 +11,9 @@ import threading
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from prometheus_client import start_http_server
 
 from django_resque import metrics
+from django_resque.exceptions import ResqueConfigurationError
 
 
 class Command(BaseCommand):
@@ -26,10 +26,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 <= options["port"] <= 65535:
             raise CommandError(f"--port must be between 0 and 65535, got {options['port']}.")
+        try:
+            registry = metrics.build_registry()
+        except ResqueConfigurationError as exc:
+            raise CommandError(str(exc)) from exc
+        # Here, not at the top: prometheus-client is the optional [metrics] extra.
+        from prometheus_client import start_http_server
+
         stop = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
             signal.signal(signum, lambda *_: stop.set())
-        server, thread = start_http_server(options["port"], options["addr"], registry=metrics.build_registry())
+        server, thread = start_http_server(options["port"], options["addr"], registry=registry)
         self.stdout.write(f"Serving Resque metrics on http://{options['addr']}:{options['port']}/metrics", ending="\n")
         self.stdout.flush()
         stop.wait()

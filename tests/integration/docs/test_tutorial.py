@@ -8,7 +8,6 @@ real Redis server of this test run.
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -17,25 +16,11 @@ from pathlib import Path
 import pytest
 
 from django_resque.testing import environment_with
+from tests.support.doc_pages import file_blocks
 
 ROOT = Path(__file__).resolve().parents[3]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
-FILE_BLOCK = re.compile(r"```python\n# (?P<path>\S+)(?P<append> \(append\))?\n(?P<body>.*?)```", re.S)
 DEADLINE = 60
-
-
-def tutorial_files() -> list[tuple[str, bool, str]]:
-    """(path, append?, text) for each file block, in page order."""
-    return [(m["path"], bool(m["append"]), m["body"]) for m in FILE_BLOCK.finditer(TUTORIAL.read_text())]
-
-
-def write_files(project: Path) -> None:
-    for path, append, body in tutorial_files():
-        target = project / path
-        if append:
-            target.write_text(target.read_text() + "\n" + body)
-        else:
-            target.write_text(f"# {path}\n{body}")
 
 
 @pytest.fixture
@@ -54,18 +39,35 @@ def project(tmp_path, real_redis, redis_url):
     startproject = [sys.executable, "-m", "django", "startproject", "mysite", "."]
     subprocess.run(startproject, cwd=tmp_path, env=env, check=True, timeout=DEADLINE)
     manage("startapp", "shop")
-    write_files(tmp_path)
+    for block in file_blocks(TUTORIAL):
+        block.write(tmp_path)
     manage.path = tmp_path  # type: ignore[attr-defined]
     manage.env = env  # type: ignore[attr-defined]
     return manage
 
 
 def test_the_tutorial_names_every_file_it_needs():
-    paths = [path for path, _, _ in tutorial_files()]
+    paths = [block.path for block in file_blocks(TUTORIAL)]
     assert paths == ["mysite/settings.py", "shop/jobs.py", "shop/views.py", "mysite/urls.py", "mysite/settings.py"]
 
 
+def test_the_tutorial_says_to_migrate_before_it_sends_the_reader_to_the_admin():
+    text = TUTORIAL.read_text()
+    assert text.index("python manage.py migrate") < text.index("/admin/")
+
+
+def admin_answers(project, page: str) -> int:
+    """The status of ``page`` for a new superuser (the tutorial's createsuperuser, without questions)."""
+    ask = (
+        "from django.contrib.auth.models import User; from django.test import Client; "
+        "user = User.objects.create_superuser('admin', 'admin@example.com', 'pw'); "
+        f"c = Client(SERVER_NAME='localhost'); c.force_login(user); print(c.get({page!r}).status_code)"
+    )
+    return int(project("shell", "-c", ask).stdout.split()[-1])
+
+
 def test_the_tutorial_project_runs_a_view_job_a_failure_a_retry_and_a_delayed_job(project):
+    project("migrate")
     project("check")
     visit = "from django.test import Client; c = Client(SERVER_NAME='localhost'); c.get('/visit/'); c.get('/visit/')"
     project("shell", "-c", visit)
@@ -79,6 +81,7 @@ def test_the_tutorial_project_runs_a_view_job_a_failure_a_retry_and_a_delayed_jo
     project(*work)
     listed = project("resque_failed", "list").stdout
     assert "shop.jobs.import_prices  FileNotFoundError" in listed and "1 shown, 1 matching" in listed
+    assert admin_answers(project, "/admin/django_resque/failedjob/") == 200
 
     (project.path / "prices.json").write_text("[5, 10, 27]\n")
     project("resque_failed", "retry", "0")

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from django_resque import keys
+from django_resque import keys, metrics
 from django_resque import queue as queues
 from django_resque.payload import build
 from django_resque.scheduler import delayed
@@ -70,6 +70,13 @@ def test_prometheus_metrics_are_served_as_text(viewer_client, some_state):
     response = viewer_client.get(url("metrics"))
     assert response["Content-Type"].startswith("text/plain; version=0.0.4")
     assert 'resque_queue_jobs{queue="mail"} 2.0' in response.content.decode()
+
+
+def test_without_the_metrics_extra_the_metrics_page_names_it(viewer_client, monkeypatch):
+    monkeypatch.setattr(metrics, "HAS_PROMETHEUS", False)
+    response = viewer_client.get(url("metrics"))
+    assert response.status_code == 501
+    assert b"pip install 'django-resque[metrics]'" in response.content
 
 
 def test_delayed_count_and_next_schedules(viewer_client, settings):
