@@ -18,8 +18,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+from collections.abc import Iterator
 from typing import Any
 
+from django.apps import apps
+from django.core.checks import CheckMessage, Error
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
@@ -68,6 +71,17 @@ class ResqueBackend(BaseTaskBackend):
                 f"Unknown TASKS[{alias!r}]['OPTIONS'] key(s) {', '.join(unknown)}; known: {', '.join(KNOWN_OPTIONS)}."
             )
         runner.listen_for_worker_ids()
+
+    def check(self, **kwargs: Any) -> Iterator[CheckMessage]:
+        """The framework's checks, and django_resque in INSTALLED_APPS (else no worker exists)."""
+        yield from super().check(**kwargs)
+        if not apps.is_installed(registry.APP):
+            yield Error(
+                f"TASKS[{self.alias!r}] uses ResqueBackend, but 'django_resque' is not in INSTALLED_APPS: "
+                "tasks would be enqueued and never run (manage.py resque_work is not even a command).",
+                hint="Add 'django_resque' to INSTALLED_APPS.",
+                id="django_resque.E003",
+            )
 
     def validate_task(self, task: Task) -> None:
         """The framework's checks, a valid Resque queue, then register the task as a job."""

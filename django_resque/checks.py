@@ -6,26 +6,37 @@ import os
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import get_resolver
 from django.utils.module_loading import import_string
 
-from . import conf, connection
+from . import conf, connection, registry
 from .redaction import mask_in_text, mask_url
 from .scheduler.schedule import parse
 from .worker import pool_config
 
 TAG = "django_resque"
+# Hints name pages of the online docs: a pip install has no docs/ folder.
+DOCS_URL = "https://github.com/django-resque/django-resque/blob/main/docs/"
 
 
 def register_checks() -> None:
     """Called from AppConfig.ready(), so importing this module registers nothing."""
     register(check_settings, TAG)
+    register(check_connection, TAG)
     register(check_failure_backends, TAG)
     register(check_schedule, TAG)
     register(check_pool, TAG)
+    register(check_jobs_known_to_workers, TAG)
     register(check_redis_reachable, TAG, deploy=True)
     register(check_debug_page_hides_password, TAG)
+
+
+def docs(page: str) -> str:
+    """A hint's pointer to a docs page."""
+    return f"See {DOCS_URL}{page}"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -33,8 +44,46 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     try:
         conf.resque_settings()
     except ImproperlyConfigured as exc:
-        return [Error(str(exc), hint="See docs/configuration.md for every key.", id="django_resque.E001")]
+        return [Error(str(exc), hint=docs("configuration.md") + " for every key.", id="django_resque.E001")]
     return []
+
+
+def check_connection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """REDIS_URL or CONNECTION gives a Redis client; nothing is sent (``--deploy`` PINGs)."""
+    try:
+        conf.resque_settings()
+    except ImproperlyConfigured:
+        return []  # reported by check_settings
+    try:
+        connection.get_redis()
+    except (ImproperlyConfigured, ValueError) as exc:
+        hint = (
+            "RESQUE['CONNECTION'] must name a django-redis cache in CACHES (BACKEND 'django_redis.cache.RedisCache')."
+        )
+        if not conf.get("CONNECTION"):
+            hint = (
+                "RESQUE['REDIS_URL'] must be a redis://, rediss://, unix://, redis+sentinel:// or redis+cluster:// URL."
+            )
+        return [Error(str(exc), hint=hint, id="django_resque.E011")]
+    return []
+
+
+def check_jobs_known_to_workers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Jobs registered after start-up (e.g. defined in views.py): a worker would not know them.
+
+    The URLconf is imported first, as a request would, so jobs its views define count.
+    """
+    if getattr(settings, "ROOT_URLCONF", None):
+        get_resolver().url_patterns  # noqa: B018 (imports the URLconf, as Django's URL check does)
+    return [
+        Warning(
+            f"Job {name!r} ({qualname}) was registered after Django started, not by an app's jobs module: "
+            "a worker imports only those at start-up, so it would fail this job with UnknownJobError.",
+            hint="Move it to a jobs.py module of an installed app, or import its module from one.",
+            id="django_resque.W060",
+        )
+        for name, qualname in sorted(registry.registered_after_startup().items())
+    ]
 
 
 def check_failure_backends(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -69,7 +118,7 @@ def check_schedule(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         try:
             parse(name, config)
         except ImproperlyConfigured as exc:
-            errors.append(Error(str(exc), hint="See docs/scheduler.md.", id="django_resque.E050"))
+            errors.append(Error(str(exc), hint=docs("scheduler.md") + ".", id="django_resque.E050"))
     return errors
 
 

@@ -494,3 +494,10 @@ def test_always_eager_runs_at_enqueue(settings, fake_redis):
     assert queued(fake_redis, "tasks") == []
     with pytest.raises(ValueError):
         test_tasks.failing_task_value_error.enqueue()
+
+
+def test_the_backend_check_reports_django_resque_missing_from_installed_apps(settings):
+    backend = ResqueBackend("default", {"QUEUES": ["default"], "OPTIONS": {}})
+    assert [message.id for message in backend.check()] == []
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "django_resque"]
+    assert [message.id for message in backend.check()] == ["django_resque.E003"]

@@ -1,4 +1,7 @@
-from django_resque import checks, connection
+import pytest
+
+from django_resque import checks, connection, job, registry
+from tests.support import jobs as support_jobs
 
 
 def test_valid_settings_pass(fake_redis):
@@ -68,3 +71,81 @@ def test_pool_setting_of_the_wrong_type(settings):
     (error,) = checks.check_settings()
     assert "RESQUE['POOL'] must be a dict or a file's path, got list." in error.msg
     assert checks.check_pool() == []
+
+
+@pytest.fixture
+def built_for_real(monkeypatch):
+    """connection builds its client from the settings (no fakeredis), and forgets it after."""
+    monkeypatch.undo()
+    connection.reset()
+    yield
+    connection.reset()
+
+
+@pytest.mark.parametrize(
+    ("caches", "message"),
+    [
+        ({"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}, "which is not in CACHES"),
+        (
+            {
+                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                "jobs": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1"},
+            },
+            "which is not a django-redis cache",
+        ),
+    ],
+    ids=["missing cache", "django's own redis cache"],
+)
+def test_a_connection_naming_no_django_redis_cache_is_a_check_error(settings, built_for_real, caches, message):
+    settings.CACHES = caches
+    settings.RESQUE = {"CONNECTION": "jobs"}
+    (error,) = checks.check_connection()
+    assert error.id == "django_resque.E011"
+    assert "'jobs'" in error.msg and message in error.msg
+    assert "django_redis.cache.RedisCache" in error.hint
+
+
+def test_a_django_redis_connection_passes_without_a_round_trip(settings, built_for_real):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "jobs": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"},
+    }
+    settings.RESQUE = {"CONNECTION": "jobs"}
+    assert checks.check_connection() == []
+
+
+def test_a_redis_url_that_redis_py_refuses_is_a_check_error(settings, built_for_real):
+    settings.RESQUE = {"REDIS_URL": "redis://127.0.0.1:notaport/0"}
+    (error,) = checks.check_connection()
+    assert error.id == "django_resque.E011"
+    assert "REDIS_URL" in error.hint
+
+
+def test_hints_point_at_online_docs_not_at_a_checkout(settings):
+    settings.RESQUE = {"REDIS_URL": "http://nope"}
+    (error,) = checks.check_settings()
+    assert error.hint.startswith("See https://") and "/docs/configuration.md" in error.hint
+
+
+def test_a_job_registered_after_startup_is_a_warning_naming_it():
+    @job(name="late.one")
+    def defined_in_a_view() -> None: ...
+
+    try:
+        warnings = [w for w in checks.check_jobs_known_to_workers() if "'late.one'" in w.msg]
+        assert [w.id for w in warnings] == ["django_resque.W060"]
+        assert "test_checks.test_a_job_registered_after_startup_is_a_warning_naming_it" in warnings[0].msg
+    finally:
+        registry.unregister("late.one")
+
+
+def test_jobs_registered_while_django_starts_are_not_reported():
+    assert support_jobs.remember.name in registry.all_jobs()
+    assert support_jobs.remember.name not in {w.msg.split("'")[1] for w in checks.check_jobs_known_to_workers()}
+
+
+def test_every_check_is_registered_for_manage_py_check():
+    from django.core.checks.registry import registry as check_registry
+
+    for check in (checks.check_connection, checks.check_jobs_known_to_workers, checks.check_schedule):
+        assert check in check_registry.get_checks()

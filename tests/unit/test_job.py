@@ -196,3 +196,15 @@ def test_enqueue_to_by_registered_name_honours_always_eager(fake_redis, settings
     assert json.loads(fake_redis.lpop(support.DONE_KEY)) == {"sum": 5}
     django_resque.enqueue_to("ruby_q", "Archive", 7)  # unknown here: pushed for the fleet that knows it
     assert fake_redis.llen(keys.queue("ruby_q")) == 1
+
+
+def test_a_job_without_django_resque_in_installed_apps_is_refused_at_once(fake_redis, settings):
+    """Else it would enqueue happily and never run: resque_work is not even a command."""
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "django_resque"]
+    with pytest.raises(ResqueConfigurationError, match="'django_resque' is not in INSTALLED_APPS"):
+
+        @job(name="never.installed")
+        def orphan() -> None: ...
+
+    assert not registry.is_registered("never.installed")
+    assert fake_redis.keys() == []

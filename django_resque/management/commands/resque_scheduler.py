@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_resque.decoding import MAX_INDEX
 from django_resque.exceptions import InvalidScheduleError
 from django_resque.management.arguments import positive
+from django_resque.management.verbosity import configure_logging
 from django_resque.scheduler.lock import MasterLock
 from django_resque.scheduler.scheduler import Scheduler
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         positive(options["interval"], "--interval")
         if options["lock_timeout"] is not None:
             positive(options["lock_timeout"], "--lock-timeout", maximum=MAX_INDEX)
+        configure_logging(options["verbosity"])
         scheduler = Scheduler(interval=options["interval"], lock=MasterLock(timeout=options["lock_timeout"]))
         try:
             scheduler.run()

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.management.arguments import MAX_WORKERS, positive, queue_name
+from django_resque.management.verbosity import configure_logging
 from django_resque.worker.supervisor import supervise
 from django_resque.worker.worker import Worker, WorkerOptions
-
-LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
 
 
 class Command(BaseCommand):
@@ -76,10 +74,3 @@ def _queues(given: str | None) -> list[str]:
     return queues
 
 
-def configure_logging(verbosity: int) -> None:
-    logger = logging.getLogger("django_resque")
-    logger.setLevel(LEVELS.get(verbosity, logging.INFO))
-    if not logger.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"))
-        logger.addHandler(handler)

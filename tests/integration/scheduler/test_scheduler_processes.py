@@ -81,3 +81,17 @@ def test_a_standby_takes_over_at_once_after_a_clean_stop(real_redis, start_sched
     assert first.wait(timeout=30) == 0
     wait_until(lambda: holder() == lock_value(second), timeout=30, message="the standby to take the released lock")
     assert real_redis.ttl(keys.scheduler_master_lock()) > 500
+
+
+def test_the_scheduler_logs_what_it_does_on_stderr(real_redis, start_scheduler, tmp_path):
+    """Like resque_work: without -v, becoming master and each fired schedule are logged."""
+    dynamic.set_schedule("each_second", {"every": "1s", "class": REMEMBER, "queue": "sched_every"})
+    scheduler = start_scheduler()
+    wait_until(lambda: real_redis.llen(keys.queue("sched_every")) >= 1, message="a run")
+    log = tmp_path / "scheduler-0.log"
+    wait_until(lambda: "fired" in log.read_text(), message="the fired line")
+    scheduler.send_signal(signal.SIGTERM)
+    assert scheduler.wait(timeout=30) == 0
+    text = log.read_text()
+    assert f"Scheduler {lock_value(scheduler)} is now the master" in text
+    assert "INFO django_resque.scheduler.runs: Schedule 'each_second' fired" in text
