@@ -53,9 +53,12 @@ def save(record: FailureRecord) -> None:
     backend().save(record)
 
 
-def handle(exc: BaseException, *, payload: dict[str, Any], queue: str, worker_id: str, job: Job | None = None) -> None:
+def handle(
+    exc: BaseException, *, payload: dict[str, Any], queue: str, worker_id: str, job: Job | None = None
+) -> FailureRecord | None:
     """A job failed: retry it per its policy, or record it and release its unique lock.
 
+    Returns the record saved, or None when the job was scheduled to run again.
     ``job`` is None when the payload named no registered job or could not be decoded;
     such a failure is never retried. The worker counts ``stat:failed`` itself.
     """
@@ -65,7 +68,7 @@ def handle(exc: BaseException, *, payload: dict[str, Any], queue: str, worker_id
         delay = policy.delay(attempt)
         unique.extend(job, payload, delay)
         retry.schedule_retry(payload, queue, delay, attempt)
-        return
+        return None
     record = from_exception(exc, payload, worker_id, queue)
     if policy is not None:
         record = record.with_extra(**{ATTEMPTS_KEY: attempt})
@@ -74,6 +77,7 @@ def handle(exc: BaseException, *, payload: dict[str, Any], queue: str, worker_id
     if job is not None and policy is not None:
         retry.forget(job.name, payload)
     unique.release(job, payload)
+    return record
 
 
 def _load_backend(path: str) -> FailureBackend:

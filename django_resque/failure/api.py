@@ -11,7 +11,6 @@ the RedisMultiQueue backend (None for the single ``failed`` list).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Iterator
@@ -25,6 +24,7 @@ from ..payload import dumps, from_dict
 from . import backend
 from .base import FailedList
 from .record import FailureRecord, decode, format_time, stamp_retried
+from .record import digest as record_digest
 
 logger = logging.getLogger(__name__)
 
@@ -55,8 +55,8 @@ class FailedJob:
 
     @property
     def digest(self) -> str:
-        """sha1 of the raw record: pass it back to confirm the target by content."""
-        return hashlib.sha1(self.raw).hexdigest()
+        """sha1 of the record without ``retried_at``: pass it back to confirm the target by content."""
+        return record_digest(self.raw)
 
     @property
     def text(self) -> str:

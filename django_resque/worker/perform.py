@@ -23,6 +23,7 @@ from ..exceptions import (
     UndecodableError,
     UnknownJobError,
 )
+from ..failure.record import digest
 from ..signals import job_failed, job_finished, job_started
 from . import reconnect
 from .registry import finish
@@ -61,16 +62,18 @@ def work(
             error, job = perform(reservation, worker_id)
     except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
         error, job = exc, registered_job(reservation)
+    outcome = "done"
     if error is None:
         reconnect.until_done(lambda: succeeded(job, reservation.failure_payload()), "unique release", give_up)
     else:
-        report_failure(error, reservation, worker_id, job, give_up)
+        recorded_as = report_failure(error, reservation, worker_id, job, give_up)
+        # The failure's digest as resque_failed and the admin show it, to match this line with the record.
+        outcome = "failed (%s: %s)%s" % (type(error).__name__, error, f", failure {recorded_as}" if recorded_as else "")
     done: object = True
     if finish_record:
         done = reconnect.until_done(
             lambda: finish(worker_id, reservation.record, failed=error is not None), "finishing the job", give_up
         )
-    outcome = "failed (%s: %s)" % (type(error).__name__, error) if error is not None else "done"
     logger.info(
         "Job %s %s from %s %s in %.3fs%s",
         label,
@@ -133,15 +136,20 @@ def report_failure(
     worker_id: str,
     job: Job | None,
     give_up: Callable[[], bool] = lambda: False,
-) -> None:
-    """Hand the failure to ``failure.handle`` (retrying while Redis is away), then signal it."""
+) -> str | None:
+    """Hand the failure to ``failure.handle`` (retrying while Redis is away), then signal it.
+
+    Returns the short digest ``resque_failed list`` shows for the record, or None when
+    nothing was recorded (the job will run again, or Redis stayed away).
+    """
     payload = reservation.failure_payload()
 
-    def handle() -> None:
-        failure.handle(error, payload=payload, queue=reservation.queue, worker_id=worker_id, job=job)
+    def handle() -> failure.FailureRecord | None:
+        return failure.handle(error, payload=payload, queue=reservation.queue, worker_id=worker_id, job=job)
 
-    reconnect.until_done(handle, "recording a failure", give_up)
+    record = reconnect.until_done(handle, "recording a failure", give_up)
     send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
+    return digest(record.encode())[:12] if record is not None else None
 
 
 def send(signal: Signal, sender: Any, **kwargs: Any) -> None:

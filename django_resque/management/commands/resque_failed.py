@@ -92,7 +92,8 @@ def _summary(entry: api.FailedJob) -> str:
     record = entry.record
     if record is None:
         return entry.text
-    return f"{record.failed_at}  {record.queue}  {record.job_name}  {record.exception}: {record.error}"
+    retried = f"  (retried {record.retried_at})" if record.retried_at else ""
+    return f"{record.failed_at}  {record.queue}  {record.job_name}  {record.exception}: {record.error}{retried}"
 
 
 def _add_filters(parser: CommandParser) -> None:

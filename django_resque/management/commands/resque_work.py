@@ -72,5 +72,3 @@ def _queues(given: str | None) -> list[str]:
     for name in queues:
         queue_name(name, "--queues", globs=True)
     return queues
-
-

@@ -180,3 +180,22 @@ def test_a_second_retry_keeps_retried_at_in_place(fake_redis):
     api.retry(0, first)
     assert list(json.loads(_raw(fake_redis, 0))).count("retried_at") == 1
     assert fake_redis.llen(keys.queue("q")) == 2
+
+
+def test_the_digest_names_the_failure_and_survives_its_retries(five):
+    """A retry stamps retried_at; the failure is the same, so the digest listed before confirms it after."""
+    listed = api.get(2).digest
+    api.retry(2, listed)
+    assert b'"retried_at"' in _raw(five, 2)
+    assert api.get(2).digest == listed
+    api.retry(2, listed)  # the second retry, from the same listing
+    assert [job["class"] for job in _queued(five, "b")] == ["Job2", "Job2"]
+
+
+def test_the_digest_of_a_ruby_record_retried_by_ruby_ignores_its_stamp(fake_redis):
+    ruby = (
+        '{"failed_at":"2026/01/05 10:12:04 UTC","payload":{"class":"Archive","args":[7]},'
+        '"exception":"E","error":"x","backtrace":[],"worker":"h:1:q","queue":"q"}'
+    )
+    fake_redis.rpush(keys.failed(), ruby[:-1] + ',"retried_at":"2026/01/05 11:00:00 UTC"}')
+    assert api.get(0).digest == hashlib.sha1(ruby.encode()).hexdigest()

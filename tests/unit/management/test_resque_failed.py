@@ -76,3 +76,13 @@ def test_index_or_all_is_required(failures):
 def test_bad_arguments_are_command_errors(fake_redis, argv, message):
     with pytest.raises(CommandError, match=message):
         call_command("resque_failed", *argv)
+
+
+def test_list_shows_retried_at_and_the_listed_digest_retries_again(failures):
+    digest = _call("list").splitlines()[0].split()[1]
+    assert "Retried failed job 0 (A)" in _call("retry", "0", "--digest", digest)
+    relisted = _call("list").splitlines()[0]
+    assert relisted.split()[1] == digest
+    assert f"(retried {api.get(0).record.retried_at})" in relisted
+    assert "Retried failed job 0 (A)" in _call("retry", "0", "--digest", digest)
+    assert failures.llen(keys.queue("q")) == 2

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
 from django_resque import keys, signals
 from django_resque.exceptions import JobTimeoutError
+from django_resque.failure import api
 from django_resque.worker import perform, reserve
 from django_resque.worker.inline import InlineLimits
 from tests.support.jobs import DONE_KEY
@@ -57,6 +59,16 @@ def test_an_error_of_our_own_keeps_its_frames(fake_redis):
     got = _reserve(fake_redis, b'{"args":[]}')
     perform.work(got, "w:1:test")
     assert any("/django_resque/payload.py:" in line for line in _failed(fake_redis)[0]["backtrace"])
+
+
+def test_the_failed_line_of_the_log_names_the_failure_as_resque_failed_lists_it(fake_redis, caplog):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.explode","args":["x"]}')
+    with caplog.at_level(logging.INFO, logger="django_resque.worker.perform"):
+        perform.work(got, "w:1:test")
+    listed = api.get(0).digest[:12]
+    [line] = [r.getMessage() for r in caplog.records if "failed (" in r.getMessage()]
+    assert line.startswith(f"Job {perform.job_label(got)} tests.support.jobs.explode from test failed (Boom: x)")
+    assert f", failure {listed} in " in line
 
 
 def test_unknown_name_is_never_resolved(fake_redis):
