@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 HANDLED = (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCONT)
+STOP_SIGNALS = (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT)
 
 
 @dataclass

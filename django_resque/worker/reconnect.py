@@ -44,13 +44,22 @@ class Backoff:
 
     def __init__(self, first: float = FIRST_DELAY, cap: float = MAX_DELAY) -> None:
         self.first, self.cap, self.delay = first, cap, first
+        self.failures = 0  # since the last success
 
     def next_delay(self) -> float:
+        self.failures += 1
         delay, self.delay = self.delay, min(self.delay * 2, self.cap)
         return delay
 
     def reset(self) -> None:
-        self.delay = self.first
+        self.delay, self.failures = self.first, 0
+
+
+def log_back(backoff: Backoff, what: str) -> None:
+    """After a success: say Redis is back if it had been away (one line, not one per job)."""
+    if backoff.failures:
+        logger.warning("Redis reachable again after %d failed tries; %s", backoff.failures, what)
+    backoff.reset()
 
 
 def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] = lambda: False) -> T | None:
@@ -62,7 +71,7 @@ def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] =
     backoff = Backoff()
     while True:
         try:
-            return action()
+            done = action()
         except (redis.RedisError, ResqueConnectionError) as exc:
             if not is_transient(exc):
                 raise
@@ -72,3 +81,6 @@ def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] =
             delay = backoff.next_delay()
             logger.warning("Redis unreachable during %s (%s); retrying in %.1fs", what, exc, delay)
             time.sleep(delay)
+            continue
+        log_back(backoff, f"{what} done")
+        return done

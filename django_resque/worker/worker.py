@@ -29,7 +29,7 @@ from . import child, fork_server, perform, pruning, reconnect, recovery, registr
 from .fork import AwaitingChild, JobProcess
 from .fork_server import ForkServer, ForkServerGone
 from .inline import InlineLimits
-from .process_signals import SignalFlags
+from .process_signals import STOP_SIGNALS, SignalFlags
 from .waiting import QueueWaiter
 from .watch import ChildWatch
 
@@ -88,6 +88,7 @@ class Worker:
             self.startup()
             while not self.intent.shutdown and self.step():
                 pass
+            self.log_stop_request()
         finally:
             self.shutdown()
             self.flags.close()
@@ -98,6 +99,12 @@ class Worker:
         reconnect.until_done(self.register, "registering the worker", lambda: self.intent.shutdown)
         if not self.options.fork:
             threading.Thread(target=self._heartbeat_thread, name="resque-heartbeat", daemon=True).start()
+
+    def log_stop_request(self) -> None:
+        """Name the signal that ended the loop (handlers cannot log; the loop can)."""
+        if self.intent.shutdown:
+            asked = [signal.Signals(signum).name for signum in self.flags.received if signum in STOP_SIGNALS]
+            logger.info("Worker %s stopping on %s", self.id, asked[0] if asked else "request")
 
     def register(self) -> None:
         title.starting()  # before our id is in Redis, so a pruner on this host sees a Resque process
@@ -120,6 +127,7 @@ class Worker:
                 self.idle(self.options.interval)
                 return True
             reservation = reserve.reserve(self.id, self.queues, self.finished)
+            reconnect.log_back(self.backoff, "working again")
             self.record_finished()
             if reservation is None and self.options.burst:
                 return False

@@ -24,6 +24,7 @@ def test_quit_finishes_the_current_job_then_exits(real_redis, start_worker):
     child_pid(real_redis, "quit")
     worker.signal(signal.SIGQUIT)
     assert worker.wait() == 0, worker.output()
+    assert "stopping on SIGQUIT" in worker.output()
     assert {"finished": "quit"} in done(real_redis)
     assert failures(real_redis) == []
     assert real_redis.llen("resque:queue:test") == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 
@@ -200,3 +201,42 @@ def test_an_error_while_pruning_others_does_not_stop_the_heartbeat(fake_redis, m
     worker.tick()
     assert fake_redis.hexists(keys.heartbeats(), worker.id)
     assert "could not prune dead workers" in caplog.text
+
+
+def test_redis_coming_back_is_logged_once(fake_redis, monkeypatch, caplog):
+    """The worker says when Redis went away (each retry) and when it came back (once)."""
+    worker = Worker(WorkerOptions(queues=["q"], burst=True, fork=False))
+    real_reserve, calls = reserve.reserve, []
+
+    def away_twice(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= 2:
+            raise redis.ConnectionError("Connection refused")
+        return real_reserve(*args, **kwargs)
+
+    monkeypatch.setattr(reserve, "reserve", away_twice)
+    monkeypatch.setattr(worker, "idle", lambda seconds: None)
+    with caplog.at_level(logging.INFO, logger="django_resque.worker"):
+        worker.work()
+    messages = [record.getMessage() for record in caplog.records]
+    assert sum("Redis unreachable" in message for message in messages) == 2
+    assert [m for m in messages if "reachable again" in m] == [
+        "Redis reachable again after 2 failed tries; working again"
+    ]
+
+
+def test_until_done_says_when_redis_came_back(caplog, monkeypatch):
+    from django_resque.worker import reconnect
+
+    monkeypatch.setattr(reconnect.time, "sleep", lambda seconds: None)
+    answers = iter([redis.ConnectionError("down"), "ok"])
+
+    def action():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    with caplog.at_level(logging.INFO, logger="django_resque.worker.reconnect"):
+        assert reconnect.until_done(action, "recording a failure") == "ok"
+    assert "Redis reachable again after 1 failed tries; recording a failure done" in caplog.text
