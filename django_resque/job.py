@@ -25,7 +25,7 @@ from typing import Any, TypeVar, overload
 from django.db import transaction
 from django.utils import timezone
 
-from . import arguments, conf, registry, retry, unique
+from . import arguments, conf, queue_hints, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
@@ -104,10 +104,14 @@ class Job:
         True when queued, False when a unique job was dropped as a duplicate, None when
         the decision waits for the transaction to commit.
         """
-        return self.enqueue_to(self.queue, *args, **kwargs)
+        return self._enqueue_on(self.queue, args, kwargs)
 
     def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> bool | None:
         """Enqueue on ``queue`` instead of the job's own; returns as ``delay``."""
+        queue_hints.hint_enqueue(queue)
+        return self._enqueue_on(queue, args, kwargs)
+
+    def _enqueue_on(self, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool | None:
         payload = self.payload(*args, **kwargs)
         if self.commit_by_default:
             transaction.on_commit(lambda: self._enqueue(queue, payload))

@@ -22,7 +22,7 @@ from typing import NoReturn
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from .. import conf, scripts
+from .. import conf, queue_hints, scripts
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork
 from . import child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title, warm_up
@@ -110,6 +110,7 @@ class Worker:
         title.starting()  # before our id is in Redis, so a pruner on this host sees a Resque process
         self.prune()
         registry.register(self.id)
+        queue_hints.hint_worker(self.queues)
         for source in JOB_PROCESS_SCRIPTS:  # loaded once here, known to every child forked
             scripts.load(source)
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
