@@ -14,7 +14,7 @@ from django.utils.module_loading import import_string
 
 from . import conf, connection, registry
 from .redaction import mask_in_text, mask_url
-from .scheduler.schedule import parse
+from .scheduler.schedule import problems
 from .worker import pool_config
 
 TAG = "django_resque"
@@ -108,18 +108,16 @@ def check_failure_backends(app_configs: Any = None, **kwargs: Any) -> list[Check
 
 
 def check_schedule(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Every RESQUE['SCHEDULE'] entry names a registered job and a valid cron line or interval."""
+    """Each RESQUE["SCHEDULE"] entry names a registered job and a valid cron line or interval: all problems."""
     try:
         entries = conf.get("SCHEDULE")
     except ImproperlyConfigured:
         return []  # reported by check_settings
-    errors: list[CheckMessage] = []
-    for name, config in entries.items():
-        try:
-            parse(name, config)
-        except ImproperlyConfigured as exc:
-            errors.append(Error(str(exc), hint=docs("scheduler.md") + ".", id="django_resque.E050"))
-    return errors
+    return [
+        Error(problem, hint=docs("scheduler.md") + ".", id="django_resque.E050")
+        for name, config in entries.items()
+        for problem in problems(name, config)
+    ]
 
 
 def check_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:

@@ -116,12 +116,21 @@ def _check_value(value: Any, where: str) -> None:
     problem = _json_problem(value, "")
     if problem is None:
         return
-    path, bad = problem
+    path, bad, is_key = problem
+    kind = _a(type(bad).__name__)
+    if is_key:
+        what = f"{where}{path} has the key {_short_repr(bad)}, {kind}: JSON object keys must be strings."
+    else:
+        what = f"{where}{path} is {kind} ({_short_repr(bad)}), which cannot be sent as JSON."
     raise JobArgumentError(
-        f"{where}{path} is a {type(bad).__name__} ({_short_repr(bad)}), which cannot be "
-        "sent as JSON. Job arguments must be str, int, float, bool, None, lists and dicts "
+        f"{what} Job arguments must be str, int, float, bool, None, lists and dicts "
         "with string keys: pass an id (e.g. user.pk) or an ISO string instead of the object."
     )
+
+
+def _a(noun: str) -> str:
+    """``a datetime``, ``an int``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 # Exact types that are JSON as they are; anything else (float, containers, subclasses)
@@ -152,11 +161,12 @@ def _is_plain_json(value: Any) -> bool:
     return _json_problem(value, "") is None
 
 
-def _json_problem(value: Any, path: str) -> tuple[str, Any] | None:
+def _json_problem(value: Any, path: str) -> tuple[str, Any, bool] | None:
+    """(where, the bad value, whether it is a dict key) of the first non-JSON part, or None."""
     if value is None or isinstance(value, (str, bool, int)):
         return None
     if isinstance(value, float):
-        return None if math.isfinite(value) else (path, value)
+        return None if math.isfinite(value) else (path, value, False)
     if isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
             found = _json_problem(item, f"{path}[{index}]")
@@ -166,12 +176,12 @@ def _json_problem(value: Any, path: str) -> tuple[str, Any] | None:
     if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
-                return (f"{path} key", key)
+                return (path, key, True)
             found = _json_problem(item, f"{path}[{key!r}]")
             if found:
                 return found
         return None
-    return (path, value)
+    return (path, value, False)
 
 
 def _short_repr(value: Any) -> str:

@@ -51,6 +51,24 @@ def parse(name: str, config: Any, *, dynamic: bool = False) -> Entry:
         raise InvalidScheduleError(f"Schedule {name!r}: {exc}") from exc
 
 
+def problems(name: str, config: Any) -> list[str]:
+    """Every problem of one entry, each naming the schedule (``parse`` stops at the first)."""
+    if not isinstance(config, dict):
+        return [f"Schedule {name!r}: config must be a dict, got {config!r}"]
+    found = []
+    for check in (_check_keys, _job_and_queue, _rule, lambda c: _missed(c.get("missed", RUN_ONCE))):
+        try:
+            check(config)
+        except (ValueError, TypeError, UnknownJobError) as exc:
+            found.append(f"Schedule {name!r}: {exc}")
+    if not found:  # what the parts alone do not show (the arguments)
+        try:
+            parse(name, config)
+        except InvalidScheduleError as exc:
+            found.append(str(exc))
+    return found
+
+
 def from_settings() -> dict[str, Entry]:
     """Every entry of RESQUE['SCHEDULE'], checked; the first bad one raises."""
     return {name: parse(name, config) for name, config in conf.get("SCHEDULE").items()}
@@ -59,14 +77,8 @@ def from_settings() -> dict[str, Entry]:
 def _parse(name: str, config: Any, dynamic: bool) -> Entry:
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict, got {config!r}")
-    unknown = sorted(set(config) - KNOWN_KEYS)
-    if unknown:
-        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
-    job_name = _job_name(config)
-    job = registry.lookup(job_name)
-    queue = config.get("queue") or job.queue
-    if not isinstance(queue, str):
-        raise TypeError(f"'queue' must be a string, got {queue!r}")
+    _check_keys(config)
+    job_name, queue = _job_and_queue(config)
     args = _args(config.get("args"))
     entry = Entry(
         name=name,
@@ -84,6 +96,21 @@ def _parse(name: str, config: Any, dynamic: bool) -> Entry:
     except JobArgumentError as exc:
         raise ValueError(f"'args': {exc}") from exc
     return entry
+
+
+def _check_keys(config: dict[str, Any]) -> None:
+    unknown = sorted(set(config) - KNOWN_KEYS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}")
+
+
+def _job_and_queue(config: dict[str, Any]) -> tuple[str, str]:
+    """The registered job's name and the queue (the entry's, else the job's)."""
+    job_name = _job_name(config)
+    queue = config.get("queue") or registry.lookup(job_name).queue
+    if not isinstance(queue, str):
+        raise TypeError(f"'queue' must be a string, got {queue!r}")
+    return job_name, queue
 
 
 def _job_name(config: dict[str, Any]) -> str:

@@ -149,3 +149,22 @@ def test_every_check_is_registered_for_manage_py_check():
 
     for check in (checks.check_connection, checks.check_jobs_known_to_workers, checks.check_schedule):
         assert check in check_registry.get_checks()
+
+
+def test_every_problem_of_a_schedule_entry_is_reported_not_just_the_first(settings):
+    bad = {"cron": "61 * * * *", "class": "app.Gone", "missed": "sometimes", "colour": "red"}
+    settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"nightly": bad}}
+    errors = checks.check_schedule()
+    assert {error.id for error in errors} == {"django_resque.E050"}
+    assert all(error.msg.startswith("Schedule 'nightly': ") for error in errors)
+    text = " | ".join(error.msg for error in errors)
+    assert "unknown key(s) colour" in text
+    assert "'app.Gone'" in text
+    assert "'missed' must be one of" in text
+    assert len(errors) == 4, text
+
+
+def test_a_schedule_entry_with_bad_arguments_only_is_one_error(settings):
+    settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"ok": {"every": "1m", "class": "RubyNamed", "args": [{1: 2}]}}}
+    (error,) = checks.check_schedule()
+    assert "'args'" in error.msg

@@ -34,11 +34,12 @@ def test_extra_keys_survive_a_round_trip():
 @pytest.mark.parametrize(
     ("args", "kwargs", "expected"),
     [
-        ((dt.datetime(2026, 1, 1),), {}, "argument 0 is a datetime"),
+        ((dt.datetime(2026, 1, 1),), {}, r"argument 0 is a datetime \(datetime.datetime\(2026, 1, 1, 0, 0\)\), which"),
         ((1, {3, 4}), {}, "argument 1 is a set"),
         ((), {"price": decimal.Decimal("1.5")}, "keyword argument 'price' is a Decimal"),
-        (([1, [object()]],), {}, r"argument 0\[1\]\[0\] is a object"),
-        (({1: "a"},), {}, "argument 0 key is a int"),
+        (([1, [object()]],), {}, r"argument 0\[1\]\[0\] is an object"),
+        (({1: "a"},), {}, "argument 0 has the key 1, an int: JSON object keys must be strings"),
+        (([{"a": {(1, 2): 3}}],), {}, r"argument 0\[0\]\['a'\] has the key \(1, 2\), a tuple: JSON object keys"),
         ((float("nan"),), {}, "argument 0 is a float"),
     ],
 )

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_resque.exceptions import ResqueError
 from django_resque.failure import api
 from django_resque.management.arguments import index, queue_name
+from django_resque.management.pipes import quiet_when_the_reader_leaves
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         clear = actions.add_parser("clear", help="forget every failed job")
         clear.add_argument("--queue", help="only this queue's list (per-queue backend)")
 
+    @quiet_when_the_reader_leaves
     def handle(self, *args: Any, **options: Any) -> None:
         for flag in ("offset", "limit", "index"):
             if options.get(flag) is not None:

@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque import stats
 from django_resque.exceptions import ResqueConnectionError
+from django_resque.management.pipes import quiet_when_the_reader_leaves
+from django_resque.scheduler import delayed
 from django_resque.worker import pool_record
 
 
@@ -18,17 +20,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
+    @quiet_when_the_reader_leaves
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             sizes, summary = stats.snapshot()
             pools = pool_record.all_pools()
+            # Jobs waiting for a time (enqueue_in / enqueue_at), as the admin overview counts them.
+            summary = {**summary, "delayed": delayed.count_all()}
         except ResqueConnectionError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
             described = [_pool_json(pool) for pool in pools]
             self.stdout.write(json.dumps({**summary, "queue_sizes": sizes, "pools": described}, sort_keys=True))
             return
-        for key in ("pending", "processed", "failed", "failed_total", "queues", "workers", "working"):
+        for key in ("pending", "delayed", "processed", "failed", "failed_total", "queues", "workers", "working"):
             self.stdout.write(f"{key:>10}: {summary[key]}")
         self.stdout.write(f"{'pools':>10}: {len(pools)}")
         if sizes:

@@ -1,12 +1,19 @@
 import json
+import os
 import socket
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from django_resque import keys
 from django_resque.worker import pool_record
+from tests.support import jobs as support
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _call(*args):
@@ -23,6 +30,35 @@ def test_resque_info_table_and_json(fake_redis):
     data = json.loads(_call("resque_info", "--json"))
     assert data["queue_sizes"] == {"test": 1}
     assert data["processed"] == 3
+
+
+def test_resque_info_counts_delayed_jobs(fake_redis):
+    support.remember.enqueue_in(60, 1)
+    support.remember.enqueue_in(60, 2)
+    support.remember.enqueue_in(3600, 3)
+    assert "   delayed: 3" in _call("resque_info").splitlines()
+    assert json.loads(_call("resque_info", "--json"))["delayed"] == 3
+
+
+@pytest.mark.parametrize("command", [["resque_info"], ["resque_failed", "list"]])
+def test_a_reader_that_leaves_early_ends_the_command_without_a_traceback(fake_redis, command):
+    """``manage.py resque_info | head -3``: the pipe closes before the output is written."""
+    script = (
+        "import django, fakeredis; django.setup()\n"
+        "from django_resque import connection; connection.set_redis(fakeredis.FakeRedis())\n"
+        "from django.core.management import call_command\n"
+        f"call_command(*{command!r})\n"
+    )
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before the command writes anything
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", script], cwd=ROOT, stdout=writer, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+    finally:
+        os.close(writer)
+    assert b"Traceback" not in result.stderr and b"BrokenPipeError" not in result.stderr, result.stderr.decode()
+    assert result.returncode == 141
 
 
 def test_resque_enqueue_with_args_kwargs_and_queue(fake_redis):
