@@ -143,8 +143,18 @@ def status(now: float) -> list[ScheduleStatus]:
             result.append(ScheduleStatus(name, config, None, str(exc), _datetime(runs.get(name)), None))
             continue
         next_run = entry.rule.next_after(runs.get(name, now))
-        result.append(ScheduleStatus(name, config, entry, "", _datetime(runs.get(name)), _datetime(next_run)))
+        result.append(
+            ScheduleStatus(name, config, entry, "", _datetime(_ran_at(entry, runs.get(name))), _datetime(next_run))
+        )
     return result
+
+
+def _ran_at(entry: Entry, last: int | None) -> int | None:
+    """The stored last run if it is a run of the rule; None for the baseline a scheduler
+    records when it first sees a schedule (the time it looked, not a run)."""
+    if last is None or entry.rule.latest_at_or_before(last) != last:
+        return None
+    return last
 
 
 def _count_between(entry: Entry, first: int, latest: int) -> int:

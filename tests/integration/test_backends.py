@@ -14,11 +14,12 @@ import pytest
 from django.core.management import get_commands
 
 from django_resque import keys
-from django_resque.tasks.compat import TaskResultStatus
+from django_resque.tasks.compat import FRAMEWORK, TaskResultStatus
 from django_resque.testing import environment_with
 from tests.support import tasks as test_tasks
 
 ROOT = Path(__file__).resolve().parents[2]
+TASKS_LOGGER = "django.tasks" if FRAMEWORK == "django.tasks" else "django_tasks"
 
 # What the worker's child does with one payload, in a fresh interpreter.
 PERFORM_ONE = """
@@ -74,6 +75,11 @@ def test_resque_work_burst_runs_django_tasks(redis_url, real_redis):
         redis_url, "-m", "django", "resque_work", "--burst", "--queues", "default", "--settings", "tests.settings"
     )
     assert done.returncode == 0, done.stderr
+    # The framework's line for the failed task is formatted as ours, without a second
+    # traceback: the failure record keeps it (Django 6 routes it through Django's LOGGING).
+    assert "Traceback" not in done.stderr, done.stderr
+    failed_lines = [line for line in done.stderr.splitlines() if "state=FAILED" in line]
+    assert all(f" ERROR {TASKS_LOGGER}: Task id=" in line for line in failed_lines), failed_lines
     ok.refresh()
     assert (ok.status, ok.return_value) == (TaskResultStatus.SUCCESSFUL, 42)
     assert len(ok.worker_ids) == 1 and ok.worker_ids[0].endswith(":default")

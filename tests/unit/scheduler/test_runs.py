@@ -113,6 +113,18 @@ def test_status_and_run_now(fake_redis, settings):
         runs.run_now("nope")
 
 
+def test_a_schedule_only_baselined_shows_no_last_run(fake_redis, settings):
+    """The scheduler's first sight records when it looked: not a run, so the admin says "never"."""
+    settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"hourly": {"cron": "0 * * * *", "class": REMEMBER}}}
+    runs.handle(_entry(), None, HOUR + 10)
+    (status,) = runs.status(HOUR + 20)
+    assert status.last_run is None
+    assert status.next_run.timestamp() == HOUR + 3600
+    runs.handle(_entry(), HOUR + 10, HOUR + 3600 + 1)
+    (status,) = runs.status(HOUR + 3600 + 2)
+    assert status.last_run.timestamp() == HOUR + 3600
+
+
 def test_on_time_runs_after_a_short_gap_each_fire_once(fake_redis):
     """A failover or Redis restart of a few seconds: every run still due on time fires, oldest first."""
     entry = parse("each_second", {"every": "1s", "class": REMEMBER, "args": ["tick"]})
