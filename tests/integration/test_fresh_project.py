@@ -1,7 +1,8 @@
 """A new user's first hour: the built wheel in a new virtualenv and a new project, by docs/quickstart.md.
 
 The sdist and wheel are built from the files git tracks (as a release would be), the
-wheel is installed in a fresh virtualenv (pip may reuse its cache), ``django-admin
+wheel is installed in a fresh virtualenv (pip may reuse its cache; the venv gets no
+pip of its own, the test run's pip installs into it), ``django-admin
 startproject`` makes a new project, and every step of the quick start runs in page
 order: its commands (a worker gets ``--burst``, ``createsuperuser`` its answers, and
 ``runserver`` is replaced by a superuser's request to the admin) and its files. Any
@@ -55,7 +56,8 @@ def dist(tmp_path_factory) -> dict[str, Path]:
         if (ROOT / name).is_file():
             (source / name).parent.mkdir(parents=True, exist_ok=True)
             (source / name).write_bytes((ROOT / name).read_bytes())
-    run([sys.executable, "-m", "build", "--outdir", str(base / "dist"), str(source)], cwd=base)
+    build = [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(base / "dist"), str(source)]
+    run(build, cwd=base)
     return {"sdist": next((base / "dist").glob("*.tar.gz")), "wheel": next((base / "dist").glob("*.whl"))}
 
 
@@ -83,7 +85,7 @@ def test_the_wheel_ships_the_templates_and_the_typing_marker(dist):
 @pytest.mark.redis
 def test_a_new_project_follows_the_quick_start_from_the_wheel(dist, real_redis, redis_url, tmp_path):
     venv = tmp_path / "venv"
-    run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path)
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)], cwd=tmp_path)  # this run's pip installs into it
     env = new_user_environment(venv, redis_url)
     project = tmp_path / "project"
     project.mkdir()
@@ -91,20 +93,22 @@ def test_a_new_project_follows_the_quick_start_from_the_wheel(dist, real_redis, 
         if isinstance(step, FileBlock):
             step.write(project)
         else:
-            run_step(step, project, env, dist["wheel"])
+            run_step(step, project, env, dist["wheel"], venv)
     assert (project / "sales.txt").read_text().count("\n") == 25
     assert not importable(venv, "prometheus_client"), "prometheus-client is the [metrics] extra, not a dependency"
 
 
-def run_step(command: str, project: Path, env: dict[str, str], wheel: Path) -> str:
+def run_step(command: str, project: Path, env: dict[str, str], wheel: Path, venv: Path) -> str:
     """Run one command of the page; the few that wait for a person are adapted.
 
-    ``pip install django-resque`` installs the wheel, then makes the new project.
+    ``pip install django-resque`` installs the wheel (with the test run's pip, into the
+    new venv: ensurepip would cost more than the rest), then makes the new project.
     """
     args = shlex.split(command)
     if args[:2] == ["pip", "install"]:
         assert args[2:] == ["django-resque"], command
-        installed = run(["pip", "install", "--quiet", str(wheel)], cwd=project, env=env)
+        pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet"]
+        installed = run([*pip, str(wheel)], cwd=project, env=env)
         return installed + run(["django-admin", "startproject", "mysite", "."], cwd=project, env=env)
     assert args[:2] == ["python", "manage.py"], f"the quick start runs {command!r}, which this test cannot follow"
     name = args[2]
