@@ -39,7 +39,7 @@ def test_defaults_as_resque_scheduler():
         ({"every": "1m", "class": REMEMBER, "timezone": "UTC"}, "'timezone' applies to 'cron' only"),
         ({"every": "1m", "class": REMEMBER, "missed": "all"}, "'missed' must be one of run_once, skip"),
         ({"every": "1m", "class": REMEMBER, "clas": "x"}, "unknown key\\(s\\) clas"),
-        ({"every": "1m", "class": REMEMBER, "args": [object()]}, "'args': argument 0 is a object"),
+        ({"every": "1m", "class": REMEMBER, "args": [object()]}, "'args': argument 0 is an object"),
         ({"every": "1m", "class": REMEMBER, "timezone": "Nowhere/City", "cron": None}, "'timezone' applies"),
         ({"cron": "* * * * * Nowhere/City", "class": REMEMBER}, "unknown time zone 'Nowhere/City'"),
         ("* * * * *", "config must be a dict"),
