@@ -80,7 +80,7 @@ def check_jobs_known_to_workers(app_configs: Any = None, **kwargs: Any) -> list[
             f"Job {name!r} ({qualname}) was registered after Django started, not by an app's jobs module: "
             "a worker imports only those at start-up, so it would fail this job with UnknownJobError.",
             hint="Move it to a jobs.py module of an installed app, or import its module from one.",
-            id="django_resque.W060",
+            id="django_resque.W070",
         )
         for name, qualname in sorted(registry.registered_after_startup().items())
     ]
@@ -131,7 +131,7 @@ def check_pool(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     try:
         pool_config.load()
     except pool_config.PoolConfigError as exc:
-        return [Error(str(exc), hint="See docs/workers.md, 'The pool'.", id="django_resque.E060")]
+        return [Error(str(exc), hint=docs("workers.md") + ", 'The pool'.", id="django_resque.E060")]
     return []
 
 

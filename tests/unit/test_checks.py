@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from django_resque import checks, connection, job, registry
@@ -133,7 +135,7 @@ def test_a_job_registered_after_startup_is_a_warning_naming_it():
 
     try:
         warnings = [w for w in checks.check_jobs_known_to_workers() if "'late.one'" in w.msg]
-        assert [w.id for w in warnings] == ["django_resque.W060"]
+        assert [w.id for w in warnings] == ["django_resque.W070"]
         assert "test_checks.test_a_job_registered_after_startup_is_a_warning_naming_it" in warnings[0].msg
     finally:
         registry.unregister("late.one")
@@ -168,3 +170,8 @@ def test_a_schedule_entry_with_bad_arguments_only_is_one_error(settings):
     settings.RESQUE = {**settings.RESQUE, "SCHEDULE": {"ok": {"every": "1m", "class": "RubyNamed", "args": [{1: 2}]}}}
     (error,) = checks.check_schedule()
     assert "'args'" in error.msg
+
+
+def test_no_hint_names_a_docs_path_a_pip_install_does_not_have():
+    source = Path(checks.__file__).read_text()
+    assert "See docs/" not in source and 'docs("' in source
