@@ -75,11 +75,13 @@ def test_resque_work_burst_runs_django_tasks(redis_url, real_redis):
         redis_url, "-m", "django", "resque_work", "--burst", "--queues", "default", "--settings", "tests.settings"
     )
     assert done.returncode == 0, done.stderr
-    # The framework's line for the failed task is formatted as ours, without a second
-    # traceback: the failure record keeps it (Django 6 routes it through Django's LOGGING).
-    assert "Traceback" not in done.stderr, done.stderr
-    failed_lines = [line for line in done.stderr.splitlines() if "state=FAILED" in line]
-    assert all(f" ERROR {TASKS_LOGGER}: Task id=" in line for line in failed_lines), failed_lines
+    if FRAMEWORK == "django_tasks":
+        # The backport's line for the failed task is formatted as ours, without a second
+        # traceback: the failure record keeps it. (Django 6's django.tasks goes through
+        # the project's LOGGING, as any "django.*" logger.)
+        assert "Traceback" not in done.stderr, done.stderr
+        [failed_line] = [line for line in done.stderr.splitlines() if "state=FAILED" in line]
+        assert f" ERROR {TASKS_LOGGER}: Task id=" in failed_line
     ok.refresh()
     assert (ok.status, ok.return_value) == (TaskResultStatus.SUCCESSFUL, 42)
     assert len(ok.worker_ids) == 1 and ok.worker_ids[0].endswith(":default")
