@@ -64,7 +64,7 @@ def check_connection(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             hint = (
                 "RESQUE['REDIS_URL'] must be a redis://, rediss://, unix://, redis+sentinel:// or redis+cluster:// URL."
             )
-        return [Error(str(exc), hint=hint, id="django_resque.E011")]
+        return [Error(str(exc), hint=hint, id="django_resque.E012")]
     return []
 
 

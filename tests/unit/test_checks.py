@@ -102,7 +102,7 @@ def test_a_connection_naming_no_django_redis_cache_is_a_check_error(settings, bu
     settings.CACHES = caches
     settings.RESQUE = {"CONNECTION": "jobs"}
     (error,) = checks.check_connection()
-    assert error.id == "django_resque.E011"
+    assert error.id == "django_resque.E012"
     assert "'jobs'" in error.msg and message in error.msg
     assert "django_redis.cache.RedisCache" in error.hint
 
@@ -119,7 +119,7 @@ def test_a_django_redis_connection_passes_without_a_round_trip(settings, built_f
 def test_a_redis_url_that_redis_py_refuses_is_a_check_error(settings, built_for_real):
     settings.RESQUE = {"REDIS_URL": "redis://127.0.0.1:notaport/0"}
     (error,) = checks.check_connection()
-    assert error.id == "django_resque.E011"
+    assert error.id == "django_resque.E012"
     assert "REDIS_URL" in error.hint
 
 
