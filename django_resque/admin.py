@@ -104,6 +104,7 @@ class FailedJobAdmin(ResquePageAdmin):
             ("delete/", failures.delete_one, "delete"),
             ("bulk/", failures.bulk, "bulk"),
             ("all/", failures.all_matching, "all"),
+            ("run/<str:run_id>/", failures.run_status, "run"),
             ("clear/", failures.clear, "clear"),
         ]
 

@@ -39,6 +39,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:django_resque:pools            zset    ours: pool manager ids ``host:pid``, score = epoch its record expires
   <ns>:django_resque:pool:<host:pid>  hash    ours: one pool manager (host, pid, started, lines, workers as JSON);
                                               expires unless the manager renews it
+  <ns>:django_resque:bulk_run:<id>    hash    ours: progress of an admin bulk change running in the background
+                                              (label, state, done, skipped, seen, total, message); expires
 """
 
 from __future__ import annotations
@@ -208,3 +210,9 @@ def pools() -> str:
 
 def pool(pool_id: str) -> str:
     return _key("django_resque", "pool", pool_id)
+
+
+# Admin bulk changes (ours, not Ruby's)
+def bulk_run(run_id: str) -> str:
+    """Hash of one bulk change's progress, written by the thread running it."""
+    return _key("django_resque", "bulk_run", run_id)

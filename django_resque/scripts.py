@@ -80,56 +80,68 @@ return 1
 """
 
 # KEYS: failed list. ARGV: index, expected record, tombstone (unique per call).
-# Remove one failure if it is still the one the caller saw, as Ruby (LSET + LREM).
+# Remove one failure if it is still the one the caller saw, as Ruby (LSET + LREM);
+# LREM scans from the end nearer the index, so it reads at most half the list.
 FAILED_REMOVE = """
 if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
   return 0
 end
 redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('LREM', KEYS[1], 1, ARGV[3])
+local index = tonumber(ARGV[1])
+redis.call('LREM', KEYS[1], (index > redis.call('LLEN', KEYS[1]) / 2) and -1 or 1, ARGV[3])
 return 1
 """
 
 # KEYS: failed list, queues set, queue lists... ARGV: mode ('remove' | 'replace'),
-# n targets, then per target: index, expected record[, new record]; then m pushes,
-# per push: position of its queue key in KEYS, queue name, payload.
-# Bulk change in O(list length): verify every target, rebuild the list once, push.
-# Returns the number of targets, or -1 (nothing changed) if any target moved.
-FAILED_REWRITE = """
+# tombstone (unique per call), n targets, then per target: index, expected record
+# [, new record]; then m queues, per queue: position of its key in KEYS, queue name,
+# count c, then c payloads.
+# One bounded batch of a bulk change (callers send a few hundred targets or a few MB
+# at most, so Redis is held for milliseconds): verify every target is still the record
+# expected at its index, then LSET the new records (replace) or LSET tombstones and
+# LREM them from the nearer end (remove), and push the retried payloads.
+# Returns n, or -1 (nothing changed) if any target moved.
+FAILED_BATCH = """
 local mode = ARGV[1]
-local n = tonumber(ARGV[2])
+local n = tonumber(ARGV[3])
 local step = (mode == 'replace') and 3 or 2
-local items = redis.call('LRANGE', KEYS[1], 0, -1)
-local drop = {}
-local at = 3
+local lo, hi = nil, nil
+local at = 4
 for _ = 1, n do
-  local index = tonumber(ARGV[at]) + 1
-  if items[index] ~= ARGV[at + 1] then
-    return -1
-  end
-  if mode == 'replace' then
-    items[index] = ARGV[at + 2]
-  else
-    drop[index] = true
-  end
+  local index = tonumber(ARGV[at])
+  if not lo or index < lo then lo = index end
+  if not hi or index > hi then hi = index end
   at = at + step
 end
-local kept = {}
-for index = 1, #items do
-  if not drop[index] then
-    kept[#kept + 1] = items[index]
-  end
+if n == 0 then return 0 end
+local window = nil
+if hi - lo < 4 * n then
+  window = redis.call('LRANGE', KEYS[1], lo, hi)
 end
-redis.call('DEL', KEYS[1])
-for first = 1, #kept, 1000 do
-  redis.call('RPUSH', KEYS[1], unpack(kept, first, math.min(first + 999, #kept)))
+at = 4
+for _ = 1, n do
+  local index = tonumber(ARGV[at])
+  local found
+  if window then found = window[index - lo + 1] else found = redis.call('LINDEX', KEYS[1], index) end
+  if found ~= ARGV[at + 1] then return -1 end
+  at = at + step
+end
+at = 4
+for _ = 1, n do
+  redis.call('LSET', KEYS[1], ARGV[at], (mode == 'replace') and ARGV[at + 2] or ARGV[2])
+  at = at + step
+end
+if mode == 'remove' then
+  local length = redis.call('LLEN', KEYS[1])
+  redis.call('LREM', KEYS[1], (lo > length - 1 - hi) and -n or n, ARGV[2])
 end
 local m = tonumber(ARGV[at])
 at = at + 1
 for _ = 1, m do
+  local count = tonumber(ARGV[at + 2])
   redis.call('SADD', KEYS[2], ARGV[at + 1])
-  redis.call('RPUSH', KEYS[tonumber(ARGV[at])], ARGV[at + 2])
-  at = at + 3
+  redis.call('RPUSH', KEYS[tonumber(ARGV[at])], unpack(ARGV, at + 3, at + 2 + count))
+  at = at + 3 + count
 end
 return n
 """

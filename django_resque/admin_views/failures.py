@@ -18,8 +18,9 @@ from django.utils.http import urlencode
 
 from ..failure import api as failure_api
 from ..payload import dumps
+from . import bulk_runs
 from .page import Action, Cell, Crumb, Row, admin_url, bounded_index, parse_index, render_page, shorten
-from .pagination import paginate
+from .pagination import PER_PAGE, paginate
 from .permissions import action, can_change, change_required, view_required
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 FILTERS = ("queue", "job", "exception")
 _TARGET = re.compile(r"^([0-9]+):([0-9a-f]{40}):(.*)$", re.DOTALL)
+MAX_SELECTED = 4 * PER_PAGE  # targets one "selected" action takes: a few pages' worth
 Target = tuple[int, str, str | None]
 
 
@@ -35,9 +37,33 @@ def _filters(data: QueryDict) -> dict[str, str]:
     return {name: data[name].strip() for name in FILTERS if data.get(name, "").strip()}
 
 
-def _list_url(model_admin: ModelAdmin, filters: dict[str, str], page: str = "") -> str:
-    query = {**filters, **({"page": page} if parse_index(page) is not None else {})}
+def _get(filters: dict[str, str], name: str) -> str | None:
+    return filters.get(name)
+
+
+def _list_url(model_admin: ModelAdmin, filters: dict[str, str], page: str = "", start: str = "") -> str:
+    query = {
+        **filters,
+        **({"page": page} if parse_index(page) is not None else {}),
+        **({"from": start} if parse_index(start) is not None else {}),
+    }
     return admin_url(model_admin, "failedjob_changelist", query=urlencode(query))
+
+
+def _back(model_admin: ModelAdmin, data: QueryDict) -> str:
+    """The list page a form came from."""
+    return _list_url(model_admin, _filters(data), data.get("page", ""), data.get("from", ""))
+
+
+def _position(request: HttpRequest) -> int:
+    """``?from=N``: where a filtered list starts reading (0 by default); anything else is a 404."""
+    value = request.GET.get("from", "")
+    if value == "":
+        return 0
+    position = parse_index(value)
+    if position is None:
+        raise Http404("from must be a record position")
+    return position
 
 
 def _target(entry: failure_api.FailedJob) -> str:
@@ -55,16 +81,45 @@ def _parse_target(value: str) -> Target | None:
 
 @view_required
 def failed_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """One page of the failures matching the filters, oldest first."""
+    """One page of failures, oldest first: only its 25 records are read.
+
+    With filters, a page reads forward from ``?from=`` until it has 25 matches or has
+    read ``failure_api.SCAN_BUDGET`` records, and links to where it stopped: bounded
+    work per request, whatever the list's length (no total count of matches).
+    """
     filters = _filters(request.GET)
-    page = paginate(
-        request,
-        failure_api.count(**filters),
-        lambda offset, count: failure_api.page(offset, count, **filters),
+    if filters:
+        return _filtered_list(request, model_admin, filters)
+    page = paginate(request, failure_api.count(), lambda offset, count: failure_api.page(offset, count))
+    common = {"page": str(page.number)}
+    return _render_list(request, model_admin, filters, common, page.object_list, page=page)
+
+
+def _filtered_list(request: HttpRequest, model_admin: ModelAdmin, filters: dict[str, str]) -> HttpResponse:
+    start = _position(request)
+    found = failure_api.find(
+        start, PER_PAGE, queue=_get(filters, "queue"), job=_get(filters, "job"), exception=_get(filters, "exception")
     )
+    common = {**filters, "from": str(start)}
+    stop = found.next_start if found.next_start is not None else found.total
+    cursor = {
+        "read": "Records %d to %d of %d read" % (min(start + 1, stop), stop, found.total) if stop else "",
+        "first_url": _list_url(model_admin, filters) if start else "",
+        "next_url": _list_url(model_admin, filters, start=str(found.next_start)) if found.next_start else "",
+    }
+    return _render_list(request, model_admin, filters, common, found.entries, cursor=cursor)
+
+
+def _render_list(
+    request: HttpRequest,
+    model_admin: ModelAdmin,
+    filters: dict[str, str],
+    common: dict[str, str],
+    entries: list[failure_api.FailedJob],
+    **context: Any,
+) -> HttpResponse:
     allowed = can_change(request)
-    common = {**filters, "page": str(page.number)}
-    rows = [_failure_row(model_admin, entry, common, allowed) for entry in page.object_list]
+    rows = [_failure_row(model_admin, entry, common, allowed) for entry in entries]
     return render_page(
         request,
         model_admin,
@@ -73,8 +128,7 @@ def failed_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         crumbs=(Crumb("Failed jobs"),),
         columns=["Failed at", "Queue", "Job", "Exception", "Error", "Retried at"],
         rows=rows,
-        page=page,
-        empty="No failed jobs%s." % (" match these filters" if filters else ""),
+        empty="No failed jobs%s." % (" match these filters here" if filters else ""),
         filters=[(name, filters.get(name, "")) for name in FILTERS],
         filter_reset_url=admin_url(model_admin, "failedjob_changelist"),
         bulk_actions=[{"value": "retry", "label": "Retry selected"}, {"value": "delete", "label": "Delete selected"}]
@@ -82,7 +136,8 @@ def failed_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         else [],
         bulk_url=admin_url(model_admin, "failedjob_bulk"),
         bulk_fields=common,
-        tools=_tools(model_admin, filters) if allowed and page.paginator.count else [],
+        tools=_tools(model_admin, filters) if allowed and (rows or filters) else [],
+        **context,
     )
 
 
@@ -104,7 +159,7 @@ def _failure_row(model_admin: ModelAdmin, entry: failure_api.FailedJob, common: 
             Cell(""),
             Cell("unreadable record", url=detail, css="error"),
             Cell(""),
-            Cell(entry.text, code=True),
+            Cell(shorten(entry.text, 200), code=True),
             Cell(""),
         ]
         return Row(cells, actions[1:], select=_target(entry))
@@ -179,19 +234,22 @@ def _change_one(request: HttpRequest, model_admin: ModelAdmin, change: Any, done
     else:
         name = entry.record.job_name if entry.record else "unreadable record"
         messages.success(request, "%s failed job #%d (%s)." % (done, index, name))
-    return redirect(_list_url(model_admin, _filters(request.POST), request.POST.get("page", "")))
+    return redirect(_back(model_admin, request.POST))
 
 
 @action
 def bulk(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """Retry or delete the selected failures: all of a list or none, each confirmed by content."""
+    """Retry or delete exactly the selected failures: only those records are read, each
+    confirmed by content, all of a list or none."""
     verb = request.POST.get("action")
-    targets = [_parse_target(value) for value in request.POST.getlist("selected")]
-    if verb not in ("retry", "delete") or None in targets:
+    values = request.POST.getlist("selected")
+    targets = [_parse_target(value) for value in values]
+    if verb not in ("retry", "delete") or None in targets or len(targets) > MAX_SELECTED:
         return HttpResponseBadRequest(
-            "POST 'action' (retry or delete) and 'selected' targets '<index>:<digest>:<list>'."
+            "POST 'action' (retry or delete) and at most %d 'selected' targets '<index>:<digest>:<list>'."
+            % MAX_SELECTED
         )
-    back = redirect(_list_url(model_admin, _filters(request.POST), request.POST.get("page", "")))
+    back = redirect(_back(model_admin, request.POST))
     if not targets:
         messages.warning(request, "No failed job was selected.")
         return back
@@ -210,37 +268,83 @@ def bulk(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
 
 @change_required
 def all_matching(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """GET: confirm retrying or deleting every failure matching the filters; POST: do it."""
+    """GET: confirm retrying or deleting every failure matching the filters; POST: start it
+    in the background (``bulk_runs``) and show its progress."""
     data = request.POST if request.method == "POST" else request.GET
     verb, filters = data.get("action"), _filters(data)
     if verb not in ("retry", "delete"):
         return HttpResponseBadRequest("'action' must be retry or delete.")
+    described = ", ".join("%s %s" % item for item in filters.items())
     if request.method == "POST":
         change = failure_api.retry_all if verb == "retry" else failure_api.remove_all
-        try:
-            done = change(**filters)
-        except failure_api.FailureAPIError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, "%s %d failed job(s)." % ("Retried" if verb == "retry" else "Deleted", done))
-        return redirect(_list_url(model_admin, filters))
-    described = ", ".join("%s %s" % item for item in filters.items()) or "all"
+        label = "%s all failed jobs%s" % (verb.capitalize(), " matching " + described if described else "")
+        run_id = bulk_runs.start(
+            label,
+            lambda on_progress: change(
+                queue=_get(filters, "queue"),
+                job=_get(filters, "job"),
+                exception=_get(filters, "exception"),
+                on_progress=on_progress,
+            ),
+        )
+        return redirect(admin_url(model_admin, "failedjob_run", run_id, query=urlencode(filters)))
+    total = failure_api.count()
+    question = (
+        "%s every failed job matching %s? Each of the %d recorded failures is checked, in batches."
+        % (verb.capitalize(), described, total)
+        if filters
+        else "%s all %d failed job(s)?" % (verb.capitalize(), total)
+    )
     return render_page(
         request,
         model_admin,
         "admin/django_resque/confirm.html",
         title="%s failed jobs?" % verb.capitalize(),
         crumbs=(Crumb("Failed jobs", _list_url(model_admin, filters)), Crumb(verb.capitalize())),
-        question="%s all %d failed job(s) matching: %s?" % (verb.capitalize(), failure_api.count(**filters), described),
+        question=question,
         confirm_label="Yes, %s them" % verb,
         cancel_url=_list_url(model_admin, filters),
         fields={**filters, "action": verb},
     )
 
 
+@view_required
+def run_status(request: HttpRequest, model_admin: ModelAdmin, run_id: str) -> HttpResponse:
+    """A background bulk change: its progress while it runs (the page reloads), then its result."""
+    run = bulk_runs.get(run_id)
+    if run is None:
+        raise Http404("No such bulk change (they are kept for a day).")
+    back = _list_url(model_admin, _filters(request.GET))
+    return render_page(
+        request,
+        model_admin,
+        "admin/django_resque/run.html",
+        title=run.label,
+        crumbs=(Crumb("Failed jobs", back), Crumb(run.label)),
+        run=run,
+        result=_describe(run),
+        back_url=back,
+        refresh=1 if run.running else None,
+    )
+
+
+def _describe(run: bulk_runs.Run) -> str:
+    verb = "Retried" if run.label.startswith("Retry") else "Deleted"
+    counts = "%s %d failed job(s)" % (verb, run.done)
+    if run.skipped:
+        counts += ", skipped %d without a job payload to push" % run.skipped
+    if run.state == "done":
+        return counts + "."
+    if run.state == "failed":
+        return "Stopped: %s (%s so far.)" % (run.message, counts)
+    if run.stalled:
+        return "Stopped without finishing (its web process ended?): %s. Run it again for the rest." % counts
+    return "%s so far: %d of about %d records checked." % (counts, min(run.seen, run.total), run.total)
+
+
 @change_required
 def clear(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """GET: confirm; POST: forget every failure."""
+    """GET: confirm; POST: forget every failure (one UNLINK: Redis frees the list in the background)."""
     if request.method == "POST":
         failure_api.clear()
         messages.success(request, "Cleared every failed job.")

@@ -32,7 +32,7 @@ class RedisListBackend(FailureBackend):
         found = self.lists(queue)
         if found:
             with translate_errors():
-                get_redis().delete(*(failed_list.key for failed_list in found))
+                get_redis().unlink(*(failed_list.key for failed_list in found))
 
 
 class RedisFailure(RedisListBackend):

@@ -44,7 +44,7 @@ class RedisMultiQueueFailure(RedisListBackend):
         if not found:
             return
         pipe = get_redis().pipeline(transaction=True)
-        pipe.delete(*(failed_list.key for failed_list in found))
+        pipe.unlink(*(failed_list.key for failed_list in found))
         pipe.srem(keys.failed_queues(), *(keys.failed_list_name(str(item.queue)) for item in found))
         with translate_errors():
             pipe.execute()

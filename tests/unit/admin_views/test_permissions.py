@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from django_resque import keys
 from django_resque import queue as queues
+from django_resque.admin_views import bulk_runs
 from django_resque.failure import api as failure_api
 from django_resque.failure import from_exception, save
 from django_resque.payload import build
@@ -32,6 +33,15 @@ READ_PAGES = [
     ("failedjob_detail", [0]),
     ("worker_changelist", []),
 ]
+
+
+def _runs_ended():
+    """Wait for the background bulk changes this process started."""
+    for thread in list(bulk_runs._threads.values()):
+        thread.join(10)
+    return True
+
+
 CONFIRM_PAGES = [("queue_clear", ["q"]), ("failedjob_clear", [])]
 
 
@@ -53,7 +63,7 @@ ACTIONS = [
         lambda: {"action": "delete", "selected": _failure_target()},
         lambda: failure_api.count() == 0,
     ),
-    ("failedjob_all", [], {"action": "retry"}, lambda: queues.size("broken") == 1),
+    ("failedjob_all", [], {"action": "retry"}, lambda: _runs_ended() and queues.size("broken") == 1),
     ("failedjob_clear", [], {}, lambda: failure_api.count() == 0),
     ("worker_prune", [], {"worker": STALE_WORKER}, lambda: registry.find(STALE_WORKER) is None),
 ]
