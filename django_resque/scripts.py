@@ -100,8 +100,13 @@ return 1
 # at most, so Redis is held for milliseconds): verify every target is still the record
 # expected at its index, then LSET the new records (replace) or LSET tombstones and
 # LREM them from the nearer end (remove), and push the retried payloads.
-# Returns n, or -1 (nothing changed) if any target moved.
+# Returns {n, or -1 (nothing changed) if any target moved; microseconds the script took}.
 FAILED_BATCH = """
+local started = redis.call('TIME')
+local function took()
+  local now = redis.call('TIME')
+  return (now[1] - started[1]) * 1000000 + (now[2] - started[2])
+end
 local mode = ARGV[1]
 local n = tonumber(ARGV[3])
 local step = (mode == 'replace') and 3 or 2
@@ -113,7 +118,7 @@ for _ = 1, n do
   if not hi or index > hi then hi = index end
   at = at + step
 end
-if n == 0 then return 0 end
+if n == 0 then return {0, took()} end
 local window = nil
 if hi - lo < 4 * n then
   window = redis.call('LRANGE', KEYS[1], lo, hi)
@@ -123,7 +128,7 @@ for _ = 1, n do
   local index = tonumber(ARGV[at])
   local found
   if window then found = window[index - lo + 1] else found = redis.call('LINDEX', KEYS[1], index) end
-  if found ~= ARGV[at + 1] then return -1 end
+  if found ~= ARGV[at + 1] then return {-1, took()} end
   at = at + step
 end
 at = 4
@@ -143,7 +148,7 @@ for _ = 1, m do
   redis.call('RPUSH', KEYS[tonumber(ARGV[at])], unpack(ARGV, at + 3, at + 2 + count))
   at = at + 3 + count
 end
-return n
+return {n, took()}
 """
 
 

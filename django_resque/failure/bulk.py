@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from .. import keys, scripts
 from ..connection import get_redis, translate_errors
 from .base import FailedList
-from .entries import FailedJob, FailureNotFoundError, StaleFailureError, as_bytes, entry, is_retryable, matches
+from .entries import FailedJob, FailureAPIError, FailureNotFoundError, StaleFailureError, as_bytes, entry, matches
 from .entries import requeue_target as _requeue_target
 from .entries import stale as _stale
 from .record import format_time, stamp_retried
@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 
 BATCH = 500  # entries per window at most
 BATCH_BYTES = 2 * 1024 * 1024  # raw bytes per window, about (one entry if it is larger)
-FIRST_WINDOW = 10  # entries of the first window, before their size is known
+BATCH_SECONDS = 0.002  # what one batch script should take, about: windows shrink or grow to it
+FIRST_WINDOW = 10  # entries of the first window, before their size and cost are known
 _RESYNCS = 50  # re-locations in one walk before giving up: the list is being rewritten
 
 
@@ -58,14 +59,31 @@ Select = Callable[[FailedJob], bool]
 
 @dataclass
 class Sizer:
-    """How many entries the next window reads: about BATCH_BYTES by the last window's sizes."""
+    """How many entries the next window reads: about BATCH_BYTES by the last window's
+    sizes, and as many as one script changes in about BATCH_SECONDS.
+
+    A script's cost grows with its targets' distance from the list's ends (Redis finds
+    an index by walking the list's nodes), so the count follows what the last script
+    took: halved and more when it was slow, grown by half when it was quick.
+    """
 
     count: int = field(default_factory=lambda: FIRST_WINDOW)
+    by_bytes: int = BATCH
+    by_time: int = BATCH
 
     def observe(self, raws: Sequence[bytes | str]) -> None:
         if raws:
             average = max(1, sum(len(raw) for raw in raws) // len(raws))
-            self.count = max(1, min(BATCH, BATCH_BYTES // average))
+            self.by_bytes = max(1, min(BATCH, BATCH_BYTES // average))
+            self.count = min(self.by_bytes, max(self.count, self.by_time))
+
+    def timed(self, targets: int, seconds: float) -> None:
+        """The last script changed ``targets`` entries in ``seconds`` (as Redis measured it)."""
+        if seconds > BATCH_SECONDS:
+            self.by_time = max(1, int(targets * BATCH_SECONDS / seconds))
+        elif seconds < BATCH_SECONDS / 2:
+            self.by_time = min(BATCH, max(self.by_time, targets + targets // 2 + 1))
+        self.count = max(1, min(self.by_bytes, self.by_time, self.count + self.count // 2 + 1))
 
 
 @dataclass
@@ -127,13 +145,18 @@ def change_selected(failed_list: FailedList, mode: str, targets: Iterable[tuple[
     sizer = Sizer()
     stamp = format_time()
     while wanted:
-        batch, wanted = wanted[: sizer.count], wanted[sizer.count :]
-        found = _confirm(failed_list, batch)
+        group, wanted = wanted[: sizer.count], wanted[sizer.count :]
+        found = _confirm(failed_list, group)
         sizer.observe([item.raw for item in found])
         if len(found) > sizer.count:  # larger records than guessed: the rest waits for the next batch
-            wanted = batch[sizer.count :] + wanted
+            wanted = group[sizer.count :] + wanted
             found = found[: sizer.count]
-        if _run_batch(failed_list, mode, found, stamp) < 0:
+        batch = _Batch.of(mode, found, stamp)
+        if len(batch.targets) < len(found):  # a selected record without a payload: say which
+            _requeue_target(next(item for item in found if item not in batch.targets))
+        result, seconds = _run_batch(failed_list, mode, batch)
+        sizer.timed(len(found), seconds)
+        if result < 0:
             raise StaleFailureError(
                 f"{failed_list.key} changed meanwhile; {done} were done, the rest was not changed. "
                 "Reload and try again."
@@ -176,34 +199,37 @@ def _read_window(walk: _Walk) -> list[bytes] | None:
 def _handle_window(walk: _Walk, raws: list[bytes]) -> None:
     window = [entry(walk.cursor + offset, raw, walk.failed_list) for offset, raw in enumerate(raws)]
     targets = [item for item in window if walk.select(item)]
-    skipped = 0
-    if walk.mode == "replace":
-        retryable = [item for item in targets if is_retryable(item)]
-        skipped, targets = len(targets) - len(retryable), retryable
-    if targets and _run_batch(walk.failed_list, walk.mode, targets, walk.stamp) < 0:
+    batch = _Batch.of(walk.mode, targets, walk.stamp)
+    if batch.targets and _run_timed(walk, batch) < 0:
         _resync(walk)
         return
     walk.sizer.observe(raws)
-    _advance(walk, window, targets)
+    _advance(walk, window, batch)
     walk.progress = replace(
         walk.progress,
-        done=walk.progress.done + len(targets),
-        skipped=walk.progress.skipped + skipped,
+        done=walk.progress.done + len(batch.targets),
+        skipped=walk.progress.skipped + batch.skipped,
         seen=walk.progress.seen + len(window),
     )
     if walk.on_progress is not None:
         walk.on_progress(walk.progress)
 
 
-def _advance(walk: _Walk, window: list[FailedJob], targets: list[FailedJob]) -> None:
+def _run_timed(walk: _Walk, batch: _Batch) -> int:
+    result, seconds = _run_batch(walk.failed_list, walk.mode, batch)
+    walk.sizer.timed(len(batch.targets), seconds)
+    return result
+
+
+def _advance(walk: _Walk, window: list[FailedJob], batch: _Batch) -> None:
     """Move the cursor past the window and remember the records as the batch left them."""
-    changed = {item.index for item in targets}
+    changed = dict(zip((item.index for item in batch.targets), batch.new or batch.targets, strict=False))
     left: list[tuple[int, bytes]] = []
     for item in window:
         if item.index not in changed:
             left.append((item.index, item.raw))
         elif walk.mode == "replace":
-            left.append((item.index, stamp_retried(item.raw, formatted=walk.stamp).encode()))
+            left.append((item.index, as_bytes(changed[item.index])))  # type: ignore[arg-type]
     removed = len(window) - len(left)
     # Re-number what stayed: removed records closed their gaps.
     walk.window = [(walk.cursor + offset, raw) for offset, (_index, raw) in enumerate(left)]
@@ -272,19 +298,48 @@ def _stopped(walk: _Walk) -> StaleFailureError:
     )
 
 
-def _run_batch(failed_list: FailedList, mode: str, targets: list[FailedJob], stamp: str) -> int:
-    """One FAILED_BATCH script: -1 if a target moved (nothing changed), else how many."""
+@dataclass(frozen=True)
+class _Batch:
+    """What one script changes: the targets; for a retry, their stamped records and the
+    ``(queue, payload)`` each pushes; ``skipped``: chosen but without a payload to push."""
+
+    targets: list[FailedJob]
+    new: list[str] = field(default_factory=list)
+    pushes: list[tuple[str, str]] = field(default_factory=list)
+    skipped: int = 0
+
+    @classmethod
+    def of(cls, mode: str, chosen: list[FailedJob], stamp: str) -> _Batch:
+        if mode != "replace":
+            return cls(chosen)
+        targets, pushes = [], []
+        for item in chosen:
+            try:
+                record, payload = _requeue_target(item)
+            except FailureAPIError:
+                continue
+            targets.append(item)
+            pushes.append((record.queue, payload))
+        new = [stamp_retried(item.raw, formatted=stamp) for item in targets]
+        return cls(targets, new, pushes, len(chosen) - len(targets))
+
+
+def _run_batch(failed_list: FailedList, mode: str, batch: _Batch) -> tuple[int, float]:
+    """One FAILED_BATCH script: (-1 if a target moved and nothing changed, else how many;
+    the seconds Redis spent in it)."""
     by_queue: dict[str, list[str]] = {}
     args: list[object] = []
-    for item in targets:
+    for position, item in enumerate(batch.targets):
         args += [item.index, item.raw]
         if mode == "replace":
-            record, payload = _requeue_target(item)
-            args.append(stamp_retried(item.raw, formatted=stamp))
-            by_queue.setdefault(record.queue, []).append(payload)
+            queue, payload = batch.pushes[position]
+            args.append(batch.new[position])
+            by_queue.setdefault(queue, []).append(payload)
     pushes: list[object] = []
     for position, (queue, payloads) in enumerate(by_queue.items(), start=3):
         pushes += [position, queue, len(payloads), *payloads]
     keys_ = [failed_list.key, keys.queues(), *(keys.queue(queue) for queue in by_queue)]
     tombstone = "django_resque:removed:" + secrets.token_hex(16)
-    return int(scripts.run(scripts.FAILED_BATCH, keys_, [mode, tombstone, len(targets), *args, len(by_queue), *pushes]))
+    args = [mode, tombstone, len(batch.targets), *args, len(by_queue), *pushes]
+    done, micros = scripts.run(scripts.FAILED_BATCH, keys_, args)
+    return int(done), int(micros) / 1e6

@@ -69,18 +69,24 @@ class Command(BaseCommand):
         self._act(options, single=api.remove, bulk=api.remove_all, doing="Removing", done="Removed")
 
     def _clear(self, options: dict[str, Any]) -> None:
-        api.clear(options["queue"])
+        api.clear(options["queue"], on_progress=self._reporter())
         self.stdout.write("Cleared the failed list.")
+
+    def _reporter(self) -> _Progress:
+        return _Progress(self.stdout)
 
     def _act(self, options: dict[str, Any], *, single: Any, bulk: Any, doing: str, done: str) -> None:
         if options["all"] == (options["index"] is not None):
             raise CommandError("Give either an index or --all.")
         if options["all"]:
             filters = _filters(options)
-            self.stdout.write(f"{doing} {api.count(**filters)} failed job(s) in one atomic step ...")
+            described = ", ".join(f"{name} {value}" for name, value in filters.items() if value) or "every failure"
+            self.stdout.write(f"{doing} failed jobs matching: {described} ({api.count()} recorded), in batches ...")
             started = time.monotonic()
-            changed = bulk(**filters)
-            self.stdout.write(f"{done} {changed} in {time.monotonic() - started:.2f}s.")
+            report = self._reporter()
+            changed = bulk(**filters, on_progress=report)
+            skipped = f", {report.last.skipped} skipped (no job payload)" if report.last.skipped else ""
+            self.stdout.write(f"{done} {changed}{skipped} in {time.monotonic() - started:.2f}s.")
             return
         entry = api.get(options["index"])
         if options["digest"] and not entry.digest.startswith(options["digest"]):
@@ -88,6 +94,23 @@ class Command(BaseCommand):
         single(entry.index, entry.raw)
         name = entry.record.job_name if entry.record else "malformed record"
         self.stdout.write(f"{done} failed job {entry.index} ({name}).")
+
+
+class _Progress:
+    """Prints a bulk change's progress every few seconds."""
+
+    EVERY = 5.0
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.last = api.Progress()
+        self.printed = time.monotonic()
+
+    def __call__(self, progress: api.Progress) -> None:
+        self.last = progress
+        if time.monotonic() - self.printed >= self.EVERY:
+            self.printed = time.monotonic()
+            self.out.write(f"  {progress.seen} of about {progress.total} checked, {progress.done} changed")
 
 
 def _summary(entry: api.FailedJob) -> str:

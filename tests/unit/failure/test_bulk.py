@@ -29,6 +29,7 @@ def _record(index, *, exception="KeyError", queue="q"):
 def small_batches(monkeypatch):
     monkeypatch.setattr(bulk, "FIRST_WINDOW", 3)
     monkeypatch.setattr(bulk, "BATCH", 3)
+    monkeypatch.setattr(bulk, "BATCH_SECONDS", 60)  # fakeredis runs Lua slowly: size by count only
 
 
 @pytest.fixture
@@ -69,7 +70,18 @@ def test_each_batch_is_one_script_of_a_few_targets(twenty, monkeypatch):
     assert twenty.llen(keys.failed()) == 0
 
 
+def test_the_window_follows_what_the_last_script_took():
+    sizer = bulk.Sizer(count=100)
+    sizer.timed(100, bulk.BATCH_SECONDS * 4)  # slow: a quarter as many next time
+    assert sizer.count == 25
+    sizer.timed(25, bulk.BATCH_SECONDS / 10)  # quick: grows by half
+    assert sizer.count == 38
+    sizer.observe([b"x" * (bulk.BATCH_BYTES // 10)])  # large records: the bytes bound wins
+    assert sizer.count == 10
+
+
 def test_the_window_is_bounded_by_bytes(fake_redis, monkeypatch):
+    monkeypatch.setattr(bulk, "BATCH_SECONDS", 60)
     monkeypatch.setattr(bulk, "BATCH_BYTES", 1000)
     fake_redis.rpush(keys.failed(), *(_record(index) + " " * 250 for index in range(12)))
     seen = []

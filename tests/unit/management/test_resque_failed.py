@@ -5,7 +5,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from django_resque import failure, keys
-from django_resque.failure import api
+from django_resque.failure import api, bulk
+from django_resque.management.commands import resque_failed
 
 
 def _fail(exc, name="X", queue="q", args=(1,)):
@@ -51,7 +52,8 @@ def test_retry_refuses_a_changed_entry(failures):
 
 def test_bulk_remove_by_exception_and_clear(failures):
     out = _call("remove", "--all", "--exception", "KeyError")
-    assert "Removing 2 failed job(s)" in out and "Removed 2 in" in out
+    assert "Removing failed jobs matching: exception KeyError (3 recorded), in batches" in out
+    assert "Removed 2 in" in out
     assert api.count() == 1
     _call("clear")
     assert api.count() == 0
@@ -86,3 +88,13 @@ def test_list_shows_retried_at_and_the_listed_digest_retries_again(failures):
     assert f"(retried {api.get(0).record.retried_at})" in relisted
     assert "Retried failed job 0 (A)" in _call("retry", "0", "--digest", digest)
     assert failures.llen(keys.queue("q")) == 2
+
+
+def test_bulk_retry_prints_progress_and_skipped(failures, monkeypatch):
+    monkeypatch.setattr(bulk, "FIRST_WINDOW", 1)
+    monkeypatch.setattr(bulk, "BATCH", 1)
+    monkeypatch.setattr(resque_failed._Progress, "EVERY", 0)
+    failures.rpush(keys.failed(), "not json")
+    out = _call("retry", "--all")
+    assert "  1 of about 4 checked, 1 changed" in out
+    assert "Retried 3, 1 skipped (no job payload) in" in out
