@@ -136,8 +136,41 @@ def test_failed_jobs_retry_one_and_see_it_marked(admin_page, real_redis, screens
     assert failure_api.count() == 2
     page.fill("#filter-queue", "reports")
     page.click("input[value=Filter]")
-    page.wait_for_selector("text=1 item")
+    page.wait_for_selector("text=Records 1 to 2 of 2 read")
     assert "build_report" in page.inner_text("#result_list")
+
+
+def test_failed_jobs_bulk_actions_show_their_progress_and_result(admin_page, real_redis):
+    for n in range(3000):
+        _fail("shop.jobs.build_report", [n], "reports", KeyError if n % 3 else OSError)
+    page = admin_page
+    page.goto("/admin/django_resque/failedjob/")
+    page.check("#result_list tr:nth-child(1) input[name=selected]")
+    page.check("#result_list tr:nth-child(3) input[name=selected]")
+    page.click("#bulk button:has-text('Retry selected')")
+    page.wait_for_selector("text=Retried 2 failed job(s).")
+    assert [p.args for p in queues.peek("reports", 0, 5)] == [[0], [2]]
+
+    page.fill("#filter-exception", "OSError")
+    page.click("input[value=Filter]")
+    page.click(".object-tools a:has-text('Delete all matching')")
+    page.wait_for_selector("text=Delete every failed job matching exception OSError?")
+    page.click("input[value='Yes, delete them']")
+    page.wait_for_selector("#bulk-run[data-state=done]", timeout=60_000)
+    assert "Deleted 1000 failed job(s)." in page.inner_text("#bulk-run-result")
+    assert page.get_attribute("#bulk-run progress", "value") == "100"
+    page.click("a:has-text('Back to the failed jobs')")
+    page.wait_for_selector("text=No failed jobs match these filters here.")
+    assert failure_api.count() == 2000
+
+    page.click("a:has-text('Reset')")
+    page.click(".object-tools a:has-text('Retry all')")
+    page.wait_for_selector("text=Retry all 2000 failed job(s)?")
+    page.click("input[value='Yes, retry them']")
+    page.wait_for_selector("#bulk-run[data-state=done]", timeout=60_000)
+    assert "Retried 2000 failed job(s)." in page.inner_text("#bulk-run-result")
+    assert queues.size("reports") == 2002
+    assert page.dialogs == []
 
 
 def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
