@@ -38,6 +38,7 @@ BATCH = 500  # entries per window at most
 BATCH_BYTES = 2 * 1024 * 1024  # raw bytes per window, about (one entry if it is larger)
 BATCH_SECONDS = 0.002  # what one batch script should take, about: windows shrink or grow to it
 FIRST_WINDOW = 10  # entries of the first window, before their size and cost are known
+MIN_WINDOW = 100  # entries a window keeps at least, whatever the last script took (unless large)
 _RESYNCS = 50  # re-locations in one walk before giving up: the list is being rewritten
 
 
@@ -80,7 +81,9 @@ class Sizer:
     def timed(self, targets: int, seconds: float) -> None:
         """The last script changed ``targets`` entries in ``seconds`` (as Redis measured it)."""
         if seconds > BATCH_SECONDS:
-            self.by_time = max(1, int(targets * BATCH_SECONDS / seconds))
+            # Not below MIN_WINDOW: part of a removal's cost (its LREM) does not shrink with
+            # the window, and fewer targets per LREM would only mean more LREMs.
+            self.by_time = max(MIN_WINDOW, int(targets * BATCH_SECONDS / seconds))
         elif seconds < BATCH_SECONDS / 2:
             self.by_time = min(BATCH, max(self.by_time, targets + targets // 2 + 1))
         self.count = max(1, min(self.by_bytes, self.by_time, self.count + self.count // 2 + 1))

@@ -71,11 +71,13 @@ def test_each_batch_is_one_script_of_a_few_targets(twenty, monkeypatch):
 
 
 def test_the_window_follows_what_the_last_script_took():
-    sizer = bulk.Sizer(count=100)
-    sizer.timed(100, bulk.BATCH_SECONDS * 4)  # slow: a quarter as many next time
-    assert sizer.count == 25
-    sizer.timed(25, bulk.BATCH_SECONDS / 10)  # quick: grows by half
-    assert sizer.count == 38
+    sizer = bulk.Sizer(count=400)
+    sizer.timed(400, bulk.BATCH_SECONDS * 2)  # slow: half as many next time
+    assert sizer.count == 200
+    sizer.timed(200, bulk.BATCH_SECONDS * 10)  # very slow: never below MIN_WINDOW
+    assert sizer.count == bulk.MIN_WINDOW
+    sizer.timed(100, bulk.BATCH_SECONDS / 10)  # quick: grows by half
+    assert sizer.count == 151
     sizer.observe([b"x" * (bulk.BATCH_BYTES // 10)])  # large records: the bytes bound wins
     assert sizer.count == 10
 
