@@ -72,6 +72,7 @@ class QueueAdmin(ResquePageAdmin):
         return [
             ("", queues.queue_list, "changelist"),
             ("<path:name>/jobs/", queues.queue_jobs, "jobs"),
+            ("<path:name>/jobs/<int:index>/", queues.queue_job, "job"),
             ("<path:name>/delete-job/", queues.delete_job, "delete_job"),
             ("<path:name>/clear/", queues.clear_queue, "clear"),
         ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -132,6 +134,22 @@ def remove_job(queue: str, raw: bytes | str) -> bool:
     """
     with translate_errors():
         return bool(get_redis().lrem(keys.queue(queue), 1, raw))  # type: ignore[arg-type]  # bytes are sent as they are
+
+
+def remove_job_at(queue: str, index: int, length: int, digest: str, *, reach: int = 25) -> bool:
+    """Remove the job a page showed at ``index`` (named by the length and sha1 of its
+    bytes), looking up to ``reach`` positions towards the head, where workers move it;
+    False if it is not there (taken, deleted, or moved further)."""
+    start = max(0, index - reach)
+    with translate_errors():
+        found = get_redis().lrange(keys.queue(queue), start, index)
+    for position in range(len(found) - 1, -1, -1):
+        raw = found[position]
+        if len(raw) == length and hashlib.sha1(raw).hexdigest() == digest:  # type: ignore[arg-type]
+            tombstone = "django_resque:removed:" + secrets.token_hex(16)
+            # Removed only if still there: a worker may have taken it since.
+            return bool(scripts.run(scripts.FAILED_REMOVE, [keys.queue(queue)], [start + position, raw, tombstone]))
+    return False
 
 
 def dequeue(queue: str, name: str, *args: object) -> int:

@@ -79,8 +79,8 @@ redis.call('RPUSH', KEYS[3], ARGV[5])
 return 1
 """
 
-# KEYS: failed list. ARGV: index, expected record, tombstone (unique per call).
-# Remove one failure if it is still the one the caller saw, as Ruby (LSET + LREM);
+# KEYS: failed list (or a queue). ARGV: index, expected record, tombstone (unique per call).
+# Remove one failure (or job) if it is still the one the caller saw, as Ruby (LSET + LREM);
 # LREM scans from the end nearer the index, so it reads at most half the list.
 FAILED_REMOVE = """
 if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then

@@ -64,6 +64,9 @@ class Row:
     css: str = ""
 
 
+SHOWN_CHARS = 200  # characters of a value a list cell shows; the rest is on the item's own page
+
+
 def admin_url(model_admin: ModelAdmin, name: str, *args: Any, query: str = "") -> str:
     """``admin:django_resque_<name>`` on the model admin's own site."""
     url = reverse("%s:django_resque_%s" % (model_admin.admin_site.name, name), args=args)

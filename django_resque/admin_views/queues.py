@@ -1,9 +1,11 @@
-"""Queues: the list with sizes, one queue's jobs a page at a time, delete one job, clear."""
+"""Queues: the list with sizes, one queue's jobs a page at a time (arguments cut short,
+each job in full on its own page), delete one job, clear. A page names a job by its
+position, length and sha1, never by carrying its bytes."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
+import re
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
@@ -13,7 +15,21 @@ from django.shortcuts import redirect
 from .. import queue as queue_api
 from ..exceptions import InvalidQueueNameError, MalformedPayloadError
 from ..payload import decode, dumps
-from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, page_query, refresh_seconds, render_page
+from .page import (
+    REFRESH_CHOICES,
+    SHOWN_CHARS,
+    Action,
+    Cell,
+    Crumb,
+    Row,
+    admin_url,
+    bounded_index,
+    page_query,
+    parse_index,
+    refresh_seconds,
+    render_page,
+    shorten,
+)
 from .pagination import paginate
 from .permissions import action, can_change, change_required, view_required
 
@@ -21,6 +37,7 @@ if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
 LIST_TEMPLATE = "admin/django_resque/list.html"
+_DIGEST = re.compile(r"[0-9a-f]{40}")
 
 
 @view_required
@@ -72,7 +89,9 @@ def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
     delete_url = admin_url(model_admin, "queue_delete_job", name)
     allowed = can_change(request)
     rows = [
-        _job_row(page.start_index() + position, raw, delete_url if allowed else None, page.number)
+        _job_row(
+            model_admin, name, page.start_index() - 1 + position, raw, delete_url if allowed else None, page.number
+        )
         for position, raw in enumerate(page.object_list)
     ]
     return render_page(
@@ -91,27 +110,65 @@ def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
     )
 
 
-def _job_row(number: int, stored: bytes | str, delete_url: str | None, page_number: int) -> Row:
+def _job_row(
+    model_admin: ModelAdmin, name: str, index: int, stored: bytes | str, delete_url: str | None, page_number: int
+) -> Row:
     raw = stored.encode() if isinstance(stored, str) else stored
-    fields = {"payload": base64.b64encode(raw).decode("ascii"), "page": str(page_number)}
+    digest = hashlib.sha1(raw).hexdigest()
+    fields = {"index": str(index), "length": str(len(raw)), "digest": digest, "page": str(page_number)}
     actions = [Action("Delete", delete_url, fields, danger=True)] if delete_url else []
+    full = admin_url(model_admin, "queue_job", name, index, query="digest=" + digest)
     try:
         payload = decode(raw)
     except MalformedPayloadError as exc:
-        text = raw.decode("utf-8", errors="replace")
-        return Row([Cell(number), Cell("malformed: %s" % exc.reason, css="error"), Cell(text, code=True)], actions)
-    return Row([Cell(number), Cell(payload.name), Cell(dumps(payload.args), code=True)], actions)
+        text = shorten(raw.decode("utf-8", errors="replace"), SHOWN_CHARS)
+        return Row(
+            [Cell(index + 1, url=full), Cell("malformed: %s" % exc.reason, css="error"), Cell(text, code=True)], actions
+        )
+    return Row(
+        [Cell(index + 1, url=full), Cell(payload.name), Cell(shorten(dumps(payload.args), SHOWN_CHARS), code=True)],
+        actions,
+    )
+
+
+@view_required
+def queue_job(request: HttpRequest, model_admin: ModelAdmin, name: str, index: int) -> HttpResponse:
+    """One job in full, at its position; says so if another job is there now."""
+    name, index = checked_name(name), bounded_index(index)
+    found = queue_api.peek_raw(name, index, 1)
+    if not found:
+        raise Http404("No job at position %d of queue %s (taken or deleted)." % (index + 1, name))
+    raw = found[0].encode() if isinstance(found[0], str) else found[0]
+    try:
+        payload = decode(raw)
+    except MalformedPayloadError:
+        payload = None
+    return render_page(
+        request,
+        model_admin,
+        "admin/django_resque/job.html",
+        title="Job #%d of queue %s" % (index + 1, name),
+        crumbs=(
+            Crumb("Queues", admin_url(model_admin, "queue_changelist")),
+            Crumb(name, admin_url(model_admin, "queue_jobs", name)),
+            Crumb("#%d" % (index + 1)),
+        ),
+        moved=request.GET.get("digest", hashlib.sha1(raw).hexdigest()) != hashlib.sha1(raw).hexdigest(),
+        name=payload.name if payload else "",
+        arguments=dumps(payload.args) if payload else "",
+        raw=raw.decode("utf-8", errors="replace"),
+    )
 
 
 @action
 def delete_job(request: HttpRequest, model_admin: ModelAdmin, name: str) -> HttpResponse:
-    """Remove one job, named by its exact stored bytes; a job already gone is reported."""
+    """Remove one job, named by its position, length and sha1; a job already gone is reported."""
     name = checked_name(name)
-    try:
-        raw = base64.b64decode(request.POST["payload"], validate=True)
-    except (KeyError, binascii.Error):
-        return HttpResponseBadRequest("POST field 'payload' must hold the job's stored bytes, base64-encoded.")
-    if queue_api.remove_job(name, raw):
+    index, length = parse_index(request.POST.get("index")), parse_index(request.POST.get("length"))
+    digest = request.POST.get("digest", "")
+    if index is None or length is None or not _DIGEST.fullmatch(digest):
+        return HttpResponseBadRequest("POST fields 'index', 'length' and 'digest' (sha1) must name the job.")
+    if queue_api.remove_job_at(name, index, length, digest):
         messages.success(request, "Deleted one job from queue %s." % name)
     else:
         messages.warning(request, "That job was no longer in queue %s (already taken or deleted)." % name)

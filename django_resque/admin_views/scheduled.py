@@ -1,11 +1,11 @@
 """Delayed jobs by time (enqueue now, delete) and recurring schedules (run now), through
 ``scheduler.delayed`` and ``scheduler.runs``. A delayed job is named by its exact stored
-bytes, as resque-scheduler names it, so a form can never hit another job."""
+bytes, as resque-scheduler names it, so a form can never hit another job; the page sends
+back its time, position and sha1, never the bytes, and the view reads them there."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
 import time
 from typing import TYPE_CHECKING
 
@@ -13,11 +13,23 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
-from ..decoding import exact_text, to_epoch, to_wire
+from ..decoding import to_epoch, to_wire
 from ..exceptions import MalformedPayloadError, ResqueError
 from ..payload import dumps
 from ..scheduler import delayed, runs
-from .page import Action, Cell, Crumb, Row, admin_url, bounded_index, page_query, parse_index, render_page
+from .page import (
+    SHOWN_CHARS,
+    Action,
+    Cell,
+    Crumb,
+    Row,
+    admin_url,
+    bounded_index,
+    page_query,
+    parse_index,
+    render_page,
+    shorten,
+)
 from .pagination import paginate
 from .permissions import action, can_change, view_required
 
@@ -68,7 +80,10 @@ def jobs_at(request: HttpRequest, model_admin: ModelAdmin, timestamp: int) -> Ht
         request, delayed.timestamp_size(timestamp), lambda offset, count: delayed.items_at(timestamp, offset, count)
     )
     allowed = can_change(request)
-    rows = [_item_row(model_admin, item, page.number, allowed) for item in page.object_list]
+    rows = [
+        _item_row(model_admin, item, page.start_index() - 1 + position, page.number, allowed)
+        for position, item in enumerate(page.object_list)
+    ]
     return render_page(
         request,
         model_admin,
@@ -82,10 +97,11 @@ def jobs_at(request: HttpRequest, model_admin: ModelAdmin, timestamp: int) -> Ht
     )
 
 
-def _item_row(model_admin: ModelAdmin, item: DelayedItem, page_number: int, allowed: bool) -> Row:
+def _item_row(model_admin: ModelAdmin, item: DelayedItem, index: int, page_number: int, allowed: bool) -> Row:
     fields = {
         "timestamp": str(item.timestamp),
-        "item": base64.b64encode(to_wire(item.raw)).decode("ascii"),
+        "index": str(index),
+        "digest": hashlib.sha1(to_wire(item.raw)).hexdigest(),
         "page": str(page_number),
     }
     actions = (
@@ -97,24 +113,34 @@ def _item_row(model_admin: ModelAdmin, item: DelayedItem, page_number: int, allo
         else []
     )
     if item.payload is None:
-        return Row([Cell("malformed", css="error"), Cell(item.raw, code=True), Cell("")], actions[1:])
-    return Row([Cell(item.payload.name), Cell(dumps(item.payload.args), code=True), Cell(item.queue)], actions)
+        return Row(
+            [Cell("malformed", css="error"), Cell(shorten(item.raw, SHOWN_CHARS), code=True), Cell("")], actions[1:]
+        )
+    return Row(
+        [Cell(item.payload.name), Cell(shorten(dumps(item.payload.args), SHOWN_CHARS), code=True), Cell(item.queue)],
+        actions,
+    )
 
 
-def _posted_item(request: HttpRequest) -> tuple[int, str] | None:
-    stamp = parse_index(request.POST.get("timestamp"))
-    try:
-        raw = exact_text(base64.b64decode(request.POST.get("item", ""), validate=True))
-    except binascii.Error:
+def _posted_item(request: HttpRequest) -> tuple[int, str | None] | None:
+    """(time, the item's bytes if it is still at the posted position with that sha1), or
+    None for a malformed post."""
+    stamp, index = parse_index(request.POST.get("timestamp")), parse_index(request.POST.get("index"))
+    digest = request.POST.get("digest", "")
+    if stamp is None or index is None or len(digest) != 40:
         return None
-    return (stamp, raw) if stamp is not None and raw else None
+    found = delayed.items_at(stamp, index, 1)
+    if not found or hashlib.sha1(to_wire(found[0].raw)).hexdigest() != digest:
+        return stamp, None
+    return stamp, found[0].raw
 
 
 def _back_to(model_admin: ModelAdmin, request: HttpRequest, stamp: int) -> HttpResponse:
     return redirect(admin_url(model_admin, "delayedjob_at", stamp, query=page_query(request.POST.get("page"))))
 
 
-_BAD_ITEM = "POST fields 'timestamp' (epoch seconds) and 'item' (the stored item, base64) are required."
+_BAD_ITEM = "POST fields 'timestamp' (epoch seconds), 'index' and 'digest' (the item's sha1) are required."
+_GONE = "That delayed job was no longer waiting (already moved or deleted)."
 
 
 @action
@@ -123,6 +149,9 @@ def enqueue_now(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     if posted is None:
         return HttpResponseBadRequest(_BAD_ITEM)
     stamp, raw = posted
+    if raw is None:
+        messages.warning(request, _GONE)
+        return _back_to(model_admin, request, stamp)
     try:
         moved = delayed.enqueue_now(stamp, raw)
     except MalformedPayloadError as exc:
@@ -131,7 +160,7 @@ def enqueue_now(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     if moved:
         messages.success(request, "Enqueued the delayed job now.")
     else:
-        messages.warning(request, "That delayed job was no longer waiting (already moved or deleted).")
+        messages.warning(request, _GONE)
     return _back_to(model_admin, request, stamp)
 
 
@@ -141,10 +170,10 @@ def delete_delayed(request: HttpRequest, model_admin: ModelAdmin) -> HttpRespons
     if posted is None:
         return HttpResponseBadRequest(_BAD_ITEM)
     stamp, raw = posted
-    if delayed.remove_item(raw, [stamp], copies=1):
+    if raw is not None and delayed.remove_item(raw, [stamp], copies=1):
         messages.success(request, "Deleted the delayed job.")
     else:
-        messages.warning(request, "That delayed job was no longer waiting (already moved or deleted).")
+        messages.warning(request, _GONE)
     return _back_to(model_admin, request, stamp)
 
 

@@ -53,6 +53,9 @@ def test_overview_and_queues(admin_page, seeded, screenshot):
     page.wait_for_selector("text=Deleted one job from queue mail.")
     assert XSS not in page.inner_text("#result_list")
     assert queues.size("mail") == 2
+    page.click("#result_list tr:nth-child(2) td:nth-child(1) a")  # the job in full, on its own page
+    page.wait_for_selector("#job")
+    assert "[43]" in page.inner_text("#job")
 
     page.goto("/admin/django_resque/queue/")
     screenshot(page, "queues")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import hashlib
 
 import pytest
 from django.urls import reverse
@@ -54,7 +54,8 @@ def test_an_unreadable_failure_can_be_removed_one_by_one(changer_client, written
 
 def test_a_malformed_delayed_item_with_invalid_utf8_can_be_deleted(changer_client, written, fake_redis):
     raw = b'{"class":"J\xff","args":[],"queue":"q"}'
-    fields = {"timestamp": str(written.due), "item": base64.b64encode(raw).decode()}
+    index = fake_redis.lrange(keys.delayed(written.due), 0, -1).index(raw)
+    fields = {"timestamp": str(written.due), "index": str(index), "digest": hashlib.sha1(raw).hexdigest()}
     response = changer_client.post(reverse("admin:django_resque_delayedjob_delete"), fields)
     assert response.status_code == 302
     assert raw not in fake_redis.lrange(keys.delayed(written.due), 0, -1)

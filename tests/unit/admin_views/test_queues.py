@@ -1,4 +1,4 @@
-import base64
+import hashlib
 
 import pytest
 from django.urls import reverse
@@ -16,8 +16,9 @@ def push(queue, *args, name="X"):
     queues.push(queue, build(name, list(args)))
 
 
-def b64(raw):
-    return base64.b64encode(raw.encode() if isinstance(raw, str) else raw).decode()
+def named(index, raw):
+    raw = raw.encode() if isinstance(raw, str) else raw
+    return {"index": str(index), "length": str(len(raw)), "digest": hashlib.sha1(raw).hexdigest()}
 
 
 def test_queue_list_shows_each_queue_with_its_size(viewer_client):
@@ -113,7 +114,7 @@ def test_delete_job_removes_exactly_that_job(changer_client):
     for n in (1, 2, 3):
         push("q", n)
     raw = build("X", [2]).encode()
-    response = changer_client.post(url("delete_job", "q"), {"payload": b64(raw), "page": "1"}, follow=True)
+    response = changer_client.post(url("delete_job", "q"), {**named(1, raw), "page": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == url("jobs", "q") + "?page=1"
     assert [p.args for p in queues.peek("q", 0, 10)] == [[1], [3]]
     assert "Deleted one job from queue q." in [str(m) for m in response.context["messages"]]
@@ -121,12 +122,12 @@ def test_delete_job_removes_exactly_that_job(changer_client):
 
 def test_delete_of_a_job_already_gone_says_so_and_removes_nothing(changer_client):
     push("q", 1)
-    response = changer_client.post(url("delete_job", "q"), {"payload": b64('{"class":"X","args":[9]}')}, follow=True)
+    response = changer_client.post(url("delete_job", "q"), named(0, '{"class":"X","args":[9]}'), follow=True)
     assert queues.size("q") == 1
     assert "no longer in queue q" in " ".join(str(m) for m in response.context["messages"])
 
 
-def test_delete_form_carries_the_exact_stored_bytes(changer_client, fake_redis):
+def test_delete_form_names_the_exact_stored_bytes(changer_client, fake_redis):
     fake_redis.rpush(keys.queue("q"), b'{"class": "Spaced", "args": [1]}')
     rows = changer_client.get(url("jobs", "q")).context["rows"]
     fields = rows[0].actions[0].fields
@@ -134,12 +135,47 @@ def test_delete_form_carries_the_exact_stored_bytes(changer_client, fake_redis):
     assert queues.size("q") == 0
 
 
-@pytest.mark.parametrize("data", [{}, {"payload": "%%%not base64"}])
+def test_delete_finds_the_job_after_workers_took_jobs_before_it(changer_client, fake_redis):
+    for n in range(30):
+        push("q", n)
+    fields = changer_client.get(url("jobs", "q"), {"page": 2}).context["rows"][0].actions[0].fields
+    assert fields["index"] == "25"
+    for _ in range(10):
+        fake_redis.lpop(keys.queue("q"))
+    changer_client.post(url("delete_job", "q"), fields)
+    assert [p.args[0] for p in queues.peek("q", 0, 30)] == [n for n in range(10, 30) if n != 25]
+
+
+def test_a_queue_page_of_large_jobs_stays_small(viewer_client):
+    for n in range(25):
+        push("q", "x" * 1_000_000, n)
+    response = viewer_client.get(url("jobs", "q"))
+    assert len(response.content) < 200_000
+    row = response.context["rows"][3]
+    assert len(row.cells[2].text) == 200 and row.cells[2].text.endswith("\u2026")
+    full = viewer_client.get(row.cells[0].url)
+    assert full.status_code == 200
+    assert b"x" * 1_000_000 in full.content
+    assert not full.context["moved"]
+
+
+def test_the_job_page_says_when_another_job_took_its_place(viewer_client, fake_redis):
+    push("q", 1)
+    push("q", 2)
+    link = viewer_client.get(url("jobs", "q")).context["rows"][1].cells[0].url
+    fake_redis.lpop(keys.queue("q"))
+    push("q", 3)
+    assert viewer_client.get(link).context["moved"]
+    fake_redis.delete(keys.queue("q"))
+    assert viewer_client.get(link).status_code == 404
+
+
+@pytest.mark.parametrize("data", [{}, {"index": "1", "length": "x", "digest": "a" * 40}, {"payload": "e30="}])
 def test_delete_with_bad_input_is_400_and_removes_nothing(changer_client, data):
     push("q", 1)
     response = changer_client.post(url("delete_job", "q"), data)
     assert response.status_code == 400
-    assert b"base64" in response.content
+    assert b"digest" in response.content
     assert queues.size("q") == 1
 
 

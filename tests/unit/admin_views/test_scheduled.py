@@ -1,4 +1,4 @@
-import base64
+import hashlib
 
 import pytest
 from django.urls import reverse
@@ -14,8 +14,8 @@ def url(name, *args):
     return reverse(f"admin:django_resque_{name}", args=args)
 
 
-def item_fields(stamp, raw):
-    return {"timestamp": str(stamp), "item": base64.b64encode(raw.encode()).decode()}
+def item_fields(stamp, raw, index=0):
+    return {"timestamp": str(stamp), "index": str(index), "digest": hashlib.sha1(raw.encode()).hexdigest()}
 
 
 @pytest.fixture
@@ -55,7 +55,16 @@ def test_delete_one_delayed_job(changer_client, some_delayed):
     assert delayed.timestamp_size(T1) == 1
 
 
-@pytest.mark.parametrize("data", [{}, {"timestamp": "x", "item": "e30="}, {"timestamp": "1", "item": "%%"}])
+def test_a_delayed_job_that_moved_is_reported_and_left_alone(changer_client, some_delayed):
+    raw = delayed.items_at(T1)[1].raw
+    response = changer_client.post(url("delayedjob_delete"), item_fields(T1, raw, index=0), follow=True)
+    assert "no longer waiting" in " ".join(str(m) for m in response.context["messages"])
+    assert delayed.timestamp_size(T1) == 2
+
+
+@pytest.mark.parametrize(
+    "data", [{}, {"timestamp": "x", "index": "0", "digest": "a" * 40}, {"timestamp": "1", "item": "e30="}]
+)
 def test_bad_delayed_posts_are_400(changer_client, some_delayed, data):
     assert changer_client.post(url("delayedjob_delete"), data).status_code == 400
     assert changer_client.post(url("delayedjob_enqueue_now"), data).status_code == 400
