@@ -10,7 +10,7 @@ import difflib
 import logging
 from collections.abc import Iterable
 
-from . import keys, registry
+from . import conf, keys, registry
 from .connection import get_redis, text, translate_errors
 
 logger = logging.getLogger(__name__)
@@ -19,8 +19,8 @@ _hinted: set[str] = set()
 
 
 def registered_queues() -> set[str]:
-    """The queues of the registered jobs (their default queues)."""
-    return {job.queue for job in registry.all_jobs().values()}
+    """The queues of the registered jobs (their default queues), and DEFAULT_QUEUE."""
+    return {conf.get("DEFAULT_QUEUE")} | {job.queue for job in registry.all_jobs().values()}
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:

@@ -52,3 +52,13 @@ def test_a_worker_on_a_queue_that_never_existed_says_so_at_start(fake_redis, mai
     assert hints(caplog) == [
         "Queue 'mial' has never had a job and no registered job uses it (did you mean 'mail'?); working it anyway."
     ]
+
+
+def test_a_worker_on_the_default_queue_says_nothing_though_no_job_uses_it(
+    fake_redis, mail_job, caplog, settings, monkeypatch
+):
+    settings.RESQUE = {**settings.RESQUE, "DEFAULT_QUEUE": "everything-else"}
+    monkeypatch.setattr(registry, "all_jobs", lambda: {"hints.send_mail": mail_job})  # every job names its queue
+    with caplog.at_level(logging.WARNING, logger="django_resque.queue_hints"):
+        Worker(WorkerOptions(queues=["mail", "everything-else"], burst=True, fork=False)).work()
+    assert hints(caplog) == []
