@@ -13,6 +13,7 @@ levels they add.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import math
 import re
@@ -99,6 +100,11 @@ def exact_text(value: bytes | str) -> str:
 def to_wire(value: str) -> bytes:
     """The bytes ``exact_text`` came from (UTF-8 for any ordinary string)."""
     return value.encode("utf-8", "surrogateescape")
+
+
+def content_digest(value: bytes | str) -> str:
+    """sha1 of a stored value's exact bytes: names a job on a page without carrying it."""
+    return hashlib.sha1(value if isinstance(value, bytes) else to_wire(value)).hexdigest()
 
 
 def displayable(value: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from . import keys, scripts
 from .connection import get_redis, translate_errors
-from .decoding import to_text
+from .decoding import content_digest, to_text
 from .exceptions import InvalidQueueNameError, MalformedPayloadError
 from .payload import Payload, decode
 
@@ -145,7 +144,7 @@ def remove_job_at(queue: str, index: int, length: int, digest: str, *, reach: in
         found = get_redis().lrange(keys.queue(queue), start, index)
     for position in range(len(found) - 1, -1, -1):
         raw = found[position]
-        if len(raw) == length and hashlib.sha1(raw).hexdigest() == digest:  # type: ignore[arg-type]
+        if len(raw) == length and content_digest(raw) == digest:
             tombstone = "django_resque:removed:" + secrets.token_hex(16)
             # Removed only if still there: a worker may have taken it since.
             return bool(scripts.run(scripts.FAILED_REMOVE, [keys.queue(queue)], [start + position, raw, tombstone]))

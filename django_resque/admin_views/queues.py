@@ -4,7 +4,6 @@ position, length and sha1, never by carrying its bytes."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import TYPE_CHECKING
 
@@ -13,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect
 
 from .. import queue as queue_api
+from ..decoding import content_digest
 from ..exceptions import InvalidQueueNameError, MalformedPayloadError
 from ..payload import decode, dumps
 from .page import (
@@ -114,7 +114,7 @@ def _job_row(
     model_admin: ModelAdmin, name: str, index: int, stored: bytes | str, delete_url: str | None, page_number: int
 ) -> Row:
     raw = stored.encode() if isinstance(stored, str) else stored
-    digest = hashlib.sha1(raw).hexdigest()
+    digest = content_digest(raw)
     fields = {"index": str(index), "length": str(len(raw)), "digest": digest, "page": str(page_number)}
     actions = [Action("Delete", delete_url, fields, danger=True)] if delete_url else []
     full = admin_url(model_admin, "queue_job", name, index, query="digest=" + digest)
@@ -139,6 +139,7 @@ def queue_job(request: HttpRequest, model_admin: ModelAdmin, name: str, index: i
     if not found:
         raise Http404("No job at position %d of queue %s (taken or deleted)." % (index + 1, name))
     raw = found[0].encode() if isinstance(found[0], str) else found[0]
+    digest = content_digest(raw)
     try:
         payload = decode(raw)
     except MalformedPayloadError:
@@ -153,7 +154,7 @@ def queue_job(request: HttpRequest, model_admin: ModelAdmin, name: str, index: i
             Crumb(name, admin_url(model_admin, "queue_jobs", name)),
             Crumb("#%d" % (index + 1)),
         ),
-        moved=request.GET.get("digest", hashlib.sha1(raw).hexdigest()) != hashlib.sha1(raw).hexdigest(),
+        moved=request.GET.get("digest", digest) != digest,
         name=payload.name if payload else "",
         arguments=dumps(payload.args) if payload else "",
         raw=raw.decode("utf-8", errors="replace"),

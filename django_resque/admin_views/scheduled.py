@@ -5,7 +5,6 @@ back its time, position and sha1, never the bytes, and the view reads them there
 
 from __future__ import annotations
 
-import hashlib
 import time
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
-from ..decoding import to_epoch, to_wire
+from ..decoding import content_digest, to_epoch
 from ..exceptions import MalformedPayloadError, ResqueError
 from ..payload import dumps
 from ..scheduler import delayed, runs
@@ -101,7 +100,7 @@ def _item_row(model_admin: ModelAdmin, item: DelayedItem, index: int, page_numbe
     fields = {
         "timestamp": str(item.timestamp),
         "index": str(index),
-        "digest": hashlib.sha1(to_wire(item.raw)).hexdigest(),
+        "digest": content_digest(item.raw),
         "page": str(page_number),
     }
     actions = (
@@ -130,7 +129,7 @@ def _posted_item(request: HttpRequest) -> tuple[int, str | None] | None:
     if stamp is None or index is None or len(digest) != 40:
         return None
     found = delayed.items_at(stamp, index, 1)
-    if not found or hashlib.sha1(to_wire(found[0].raw)).hexdigest() != digest:
+    if not found or content_digest(found[0].raw) != digest:
         return stamp, None
     return stamp, found[0].raw
 
