@@ -125,13 +125,15 @@ class ResqueBackend(BaseTaskBackend):
         task = result.task
         pipe = get_redis().pipeline(transaction=True)
         results.add_ready(pipe, result, self.result_ttl)
+        late: list[str] = []  # queues to announce after the MULTI (Redis Cluster)
         if task.run_after is not None and task.run_after > timezone.now():
             # Whole seconds, rounded up: the task never runs before run_after.
             delayed.add_to_schedule(pipe, math.ceil(task.run_after.timestamp()), self.queue_for(task), payload)
         else:
-            queue_api.add_push(pipe, self.queue_for(task), payload)
+            late = queue_api.add_push(pipe, self.queue_for(task), payload)
         with translate_errors():
             pipe.execute()
+        queue_api.announce(late)
 
     def _run_eagerly(self, result: TaskResult, payload: Payload) -> TaskResult:
         """RESQUE['ALWAYS_EAGER']: run now, as every django-resque job does; errors propagate."""

@@ -18,6 +18,10 @@ and release event). The held connection skips that, and only that:
   (connected, nothing unread), and the caller disconnects it on any exception between
   sending a command and reading its reply (``connection.execute``).
 
+A worker declines (``decline``): its commands then share the pool's one idle
+connection, so a worker holds two connections in all, one for commands and one to
+wait for jobs; the processes it forks hold one as usual.
+
 Only plain ``redis.ConnectionPool`` pools of redis-py's default size or more, without
 client-side cache or RESP3 maintenance notifications, are held from; the others
 (blocking, Sentinel, smaller) keep using their pool for every command.
@@ -48,6 +52,7 @@ class _Held(NamedTuple):
 _lock = threading.Lock()
 _held: _Held | None = None
 _watching_forks = False
+_declined_by: int | None = None  # the pid of a process that holds no connection
 
 
 def run(pool: Any, command: Callable[[Any, tuple[Any, ...]], Any], args: tuple[Any, ...]) -> Any:
@@ -64,10 +69,18 @@ def run(pool: Any, command: Callable[[Any, tuple[Any, ...]], Any], args: tuple[A
         lock.release()
 
 
+def decline() -> None:
+    """This process holds no connection from now on (a worker); its children still do."""
+    global _declined_by
+    with _lock:
+        _let_go()
+        _declined_by = os.getpid()
+
+
 def forget() -> None:
-    """Drop the held connection without touching its socket (tests, embedding)."""
-    global _lock, _held
-    _lock, _held = threading.Lock(), None
+    """Drop the held connection without touching its socket, and any ``decline`` (tests, embedding)."""
+    global _lock, _held, _declined_by
+    _lock, _held, _declined_by = threading.Lock(), None, None
 
 
 def _connection_for(pool: Any) -> Any:
@@ -84,7 +97,7 @@ def _hold(pool: Any) -> Any:
     global _held
     _let_go()
     _watch_forks()
-    connection = pool.get_connection() if _holdable(pool) else None
+    connection = pool.get_connection() if _holdable(pool) and _declined_by != os.getpid() else None
     _held = _Held(os.getpid(), pool, connection)
     return connection
 

@@ -41,6 +41,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                               expires unless the manager renews it
   <ns>:django_resque:bulk_run:<id>    hash    ours: progress of an admin bulk change running in the background
                                               (label, state, done, skipped, seen, total, message); expires
+  <ns>:django_resque:wake             channel ours: pub/sub, not a key: a queue's name, published by our
+                                              scripts when they push onto an empty queue (worker/waiting.py)
 """
 
 from __future__ import annotations
@@ -87,6 +89,11 @@ def worker_started(worker_id: str) -> str:
 def worker_paused(worker_id: str) -> str:
     """Ours, not Ruby's: present while the worker is paused by USR2, for the admin pages."""
     return _key("worker", worker_id, "paused")
+
+
+def wake_channel() -> str:
+    """Ours: the pub/sub channel on which pushes onto an empty queue announce the queue's name."""
+    return _key("django_resque", "wake")
 
 
 def queue_prefix() -> str:

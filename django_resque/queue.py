@@ -7,6 +7,8 @@ import secrets
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import redis
+
 from . import keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import content_digest, to_text
@@ -24,7 +26,7 @@ MAX_VALUES_PER_PUSH = 1000
 def push(queue: str, payload: Payload) -> None:
     """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
     check_name(queue)
-    scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode()])
+    scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode(), keys.wake_channel()])
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
@@ -37,18 +39,23 @@ def push_many_encoded(jobs: Iterable[tuple[str, str]]) -> int:
 
     Consecutive jobs for one queue share one ``SADD`` and one ``RPUSH`` with many
     values: the same data and order as a ``SADD`` + ``RPUSH`` per job, in far fewer
-    commands for Redis to parse and run.
+    commands for Redis to parse and run. Each queue is announced once on the wake
+    channel (a MULTI cannot tell whether it was empty, so always).
     """
     pipe = get_redis().pipeline(transaction=True)
     count = 0
+    queues: set[str] = set()
     for queue, encoded in _runs_by_queue(jobs):
         check_name(queue)
         pipe.sadd(keys.queues(), queue)
         pipe.rpush(keys.queue(queue), *encoded)
         count += len(encoded)
+        queues.add(queue)
+    late = add_announcements(pipe, sorted(queues))
     if count:
         with translate_errors():
             pipe.execute()
+        announce(late)
     return count
 
 
@@ -64,11 +71,34 @@ def _runs_by_queue(jobs: Iterable[tuple[str, str]]) -> list[tuple[str, list[str]
     return runs
 
 
-def add_push(pipe: Pipeline, queue: str, payload: Payload) -> None:
-    """Queue the commands of a push on ``pipe``, so a caller can join it to its own MULTI."""
+def add_push(pipe: Pipeline, queue: str, payload: Payload) -> list[str]:
+    """Queue the commands of a push on ``pipe``, so a caller can join it to its own MULTI.
+
+    Returns the queues to ``announce`` once the pipeline ran (on Redis Cluster, whose
+    pipelines refuse PUBLISH), else [].
+    """
     check_name(queue)
     pipe.sadd(keys.queues(), queue)
     pipe.rpush(keys.queue(queue), payload.encode())
+    return add_announcements(pipe, [queue])
+
+
+def add_announcements(pipe: Pipeline, queues: list[str]) -> list[str]:
+    """PUBLISH each queue on the wake channel in ``pipe``; those a cluster pipeline cannot, returned."""
+    if type(pipe) is not redis.client.Pipeline:
+        return queues
+    for queue in queues:
+        pipe.publish(keys.wake_channel(), queue)
+    return []
+
+
+def announce(queues: list[str]) -> None:
+    """Tell waiting workers that ``queues`` may hold jobs (a push made outside our scripts)."""
+    if queues:
+        client = get_redis()
+        with translate_errors():
+            for queue in queues:
+                client.publish(keys.wake_channel(), queue)
 
 
 def size(queue: str) -> int:

@@ -16,25 +16,31 @@ from .connection import execute, get_redis, translate_errors
 
 # Enqueue ---------------------------------------------------------------------------
 
-# KEYS: queues set, queue:<q>. ARGV: queue name, then one or more encoded payloads.
+# Every script that pushes onto a queue takes the wake channel (``keys.wake_channel``)
+# as its last ARGV and publishes the queue's name there when the push made the queue
+# non-empty, so waiting workers reserve at once (worker/waiting.py says why that is enough).
+
+# KEYS: queues set, queue:<q>. ARGV: queue name, one or more encoded payloads, wake channel.
 # Register the queue and append, as Ruby's SADD + RPUSH, in one command: cheaper for
 # one job than MULTI/SADD/RPUSH/EXEC (one command to pack, send and parse, not four).
 # Returns the queue's new length.
 PUSH = """
 redis.call('SADD', KEYS[1], ARGV[1])
-return redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 2, #ARGV - 1))
+if length == #ARGV - 2 then redis.call('PUBLISH', ARGV[#ARGV], ARGV[1]) end
+return length
 """
 
 # Locks and unique jobs -----------------------------------------------------------
 
-# KEYS: lock, queues set, queue list. ARGV: lock value, ttl ms, queue name, payload.
+# KEYS: lock, queues set, queue list. ARGV: lock value, ttl ms, queue name, payload, wake channel.
 # Take the lock and push the job, or do nothing: 1 pushed, 0 a copy holds the lock.
 UNIQUE_PUSH = """
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   return 0
 end
 redis.call('SADD', KEYS[2], ARGV[3])
-redis.call('RPUSH', KEYS[3], ARGV[4])
+if redis.call('RPUSH', KEYS[3], ARGV[4]) == 1 then redis.call('PUBLISH', ARGV[5], ARGV[3]) end
 return 1
 """
 
@@ -67,15 +73,15 @@ return n
 # Failed lists --------------------------------------------------------------------
 
 # KEYS: failed list, queues set, queue list. ARGV: index, expected record,
-# stamped record, queue name, payload. Requeue one failure if it is still the one
-# the caller saw: LSET the stamped record, push the payload. 1 done, 0 stale.
+# stamped record, queue name, payload, wake channel. Requeue one failure if it is still
+# the one the caller saw: LSET the stamped record, push the payload. 1 done, 0 stale.
 FAILED_REQUEUE = """
 if redis.call('LINDEX', KEYS[1], ARGV[1]) ~= ARGV[2] then
   return 0
 end
 redis.call('LSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[4])
-redis.call('RPUSH', KEYS[3], ARGV[5])
+if redis.call('RPUSH', KEYS[3], ARGV[5]) == 1 then redis.call('PUBLISH', ARGV[6], ARGV[4]) end
 return 1
 """
 
@@ -95,7 +101,7 @@ return 1
 # KEYS: failed list, queues set, queue lists... ARGV: mode ('remove' | 'replace'),
 # tombstone (unique per call), n targets, then per target: index, expected record
 # [, new record]; then m queues, per queue: position of its key in KEYS, queue name,
-# count c, then c payloads.
+# count c, then c payloads; then the wake channel.
 # One bounded batch of a bulk change (callers send a few hundred targets or a few MB
 # at most, so Redis is held for milliseconds): verify every target is still the record
 # expected at its index, then LSET the new records (replace) or LSET tombstones and
@@ -145,7 +151,9 @@ at = at + 1
 for _ = 1, m do
   local count = tonumber(ARGV[at + 2])
   redis.call('SADD', KEYS[2], ARGV[at + 1])
-  redis.call('RPUSH', KEYS[tonumber(ARGV[at])], unpack(ARGV, at + 3, at + 2 + count))
+  if redis.call('RPUSH', KEYS[tonumber(ARGV[at])], unpack(ARGV, at + 3, at + 2 + count)) == count then
+    redis.call('PUBLISH', ARGV[#ARGV], ARGV[at + 1])
+  end
   at = at + 3 + count
 end
 return {n, took()}
@@ -225,11 +233,12 @@ return 1
 """
 
 # Put a dead worker's job back at the head of its queue, if the record is unchanged.
-# KEYS: worker:<id>, queue:<q>, queues set. ARGV: expected record, payload, queue name.
+# KEYS: worker:<id>, queue:<q>, queues set. ARGV: expected record, payload, queue name,
+# wake channel.
 REQUEUE_DEAD_JOB = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
-redis.call('LPUSH', KEYS[2], ARGV[2])
+if redis.call('LPUSH', KEYS[2], ARGV[2]) == 1 then redis.call('PUBLISH', ARGV[4], ARGV[3]) end
 redis.call('SADD', KEYS[3], ARGV[3])
 return 1
 """

@@ -68,7 +68,7 @@ def push(job: Job, queue: str, payload: Payload) -> bool:
     pushed = scripts.run(
         scripts.UNIQUE_PUSH,
         [keys.unique_lock(lock), keys.queues(), keys.queue(queue)],
-        [queue, ttl_ms(job), queue, payload.encode()],
+        [queue, ttl_ms(job), queue, payload.encode(), keys.wake_channel()],
     )
     if not pushed:
         _log_dropped(job, queue, lock)

@@ -161,7 +161,7 @@ def retry(index: int, expected: bytes | str, queue_list: str | None = None) -> F
     done = scripts.run(
         scripts.FAILED_REQUEUE,
         [failed_list.key, keys.queues(), keys.queue(queue)],
-        [index, found.raw, stamp_retried(found.raw), queue, payload],
+        [index, found.raw, stamp_retried(found.raw), queue, payload, keys.wake_channel()],
     )
     if not done:
         raise stale(index, failed_list)

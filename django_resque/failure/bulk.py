@@ -343,6 +343,6 @@ def _run_batch(failed_list: FailedList, mode: str, batch: _Batch) -> tuple[int, 
         pushes += [position, queue, len(payloads), *payloads]
     keys_ = [failed_list.key, keys.queues(), *(keys.queue(queue) for queue in by_queue)]
     tombstone = "django_resque:removed:" + secrets.token_hex(16)
-    args = [mode, tombstone, len(batch.targets), *args, len(by_queue), *pushes]
+    args = [mode, tombstone, len(batch.targets), *args, len(by_queue), *pushes, keys.wake_channel()]
     done, micros = scripts.run(scripts.FAILED_BATCH, keys_, args)
     return int(done), int(micros) / 1e6

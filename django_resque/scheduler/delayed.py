@@ -209,7 +209,7 @@ def enqueue_now(timestamp: int, raw: str) -> bool:
             keys.queues(),
             keys.queue(item.queue),
         ],
-        [raw, keys.delayed_bucket_name(timestamp), timestamp, item.queue, item.payload.encode()],
+        [raw, keys.delayed_bucket_name(timestamp), timestamp, item.queue, item.payload.encode(), keys.wake_channel()],
     )
     return bool(moved)
 

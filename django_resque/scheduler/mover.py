@@ -76,7 +76,7 @@ def _move_batch(stamp: int, items: list[DelayedItem]) -> int:
         assert item.queue is not None and item.payload is not None
         script_keys += [keys.timestamps(item.raw), keys.queue(item.queue)]
         args += [item.raw, item.queue, item.payload.encode(), "1" if is_last else "0"]
-    moved = scripts.run(scripts.MOVE_DUE, script_keys, args)
+    moved = scripts.run(scripts.MOVE_DUE, script_keys, [*args, keys.wake_channel()])
     if moved:
         logger.debug("Moved %d delayed job(s) of %d to their queues", moved, stamp)
     return moved

@@ -15,13 +15,14 @@ from .. import scripts as shared_scripts
 # Move due items from the head of one delayed bucket to their queues.
 # KEYS: delayed:<ts>, delayed_queue_schedule, queues, then per item timestamps:<item>, queue:<q>
 # ARGV: "delayed:<ts>" (as stored in timestamps sets), <ts>, then per item: item, queue,
-#       payload, "1" to SREM its timestamps entry ("0" while another copy follows in the batch)
+#       payload, "1" to SREM its timestamps entry ("0" while another copy follows in the batch);
+#       last, the wake channel (see django_resque/scripts.py)
 # Each item is moved only while it is still the bucket's head (compare-and-pop), so a
 # concurrent removal or a second scheduler can never make one item move twice.
 # An emptied bucket is DEL'ed and ZREM'ed, as resque-scheduler does.
 MOVE_DUE = """
 local moved = 0
-local count = (#ARGV - 2) / 4
+local count = (#ARGV - 3) / 4
 for i = 1, count do
     local item = ARGV[4 * i - 1]
     if redis.call('LINDEX', KEYS[1], 0) ~= item then break end
@@ -30,7 +31,9 @@ for i = 1, count do
         redis.call('SREM', KEYS[2 + 2 * i], ARGV[1])
     end
     redis.call('SADD', KEYS[3], ARGV[4 * i])
-    redis.call('RPUSH', KEYS[3 + 2 * i], ARGV[4 * i + 1])
+    if redis.call('RPUSH', KEYS[3 + 2 * i], ARGV[4 * i + 1]) == 1 then
+        redis.call('PUBLISH', ARGV[#ARGV], ARGV[4 * i])
+    end
     moved = moved + 1
 end
 if redis.call('LLEN', KEYS[1]) == 0 then
@@ -61,7 +64,7 @@ return removed
 
 # Enqueue one delayed item now, wherever it is in its bucket.
 # KEYS: delayed:<ts>, timestamps:<item>, delayed_queue_schedule, queues, queue:<q>
-# ARGV: item, "delayed:<ts>", <ts>, queue, payload
+# ARGV: item, "delayed:<ts>", <ts>, queue, payload, wake channel
 ENQUEUE_ITEM_NOW = """
 if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
 if not redis.call('LPOS', KEYS[1], ARGV[1]) then
@@ -72,14 +75,14 @@ if redis.call('LLEN', KEYS[1]) == 0 then
     redis.call('ZREM', KEYS[3], ARGV[3])
 end
 redis.call('SADD', KEYS[4], ARGV[4])
-redis.call('RPUSH', KEYS[5], ARGV[5])
+if redis.call('RPUSH', KEYS[5], ARGV[5]) == 1 then redis.call('PUBLISH', ARGV[6], ARGV[4]) end
 return 1
 """
 
 # Fire one run of a recurring schedule: compare-and-set its last run, then push.
 # KEYS: schedule_last_run, queues, queue:<q>, delayed:last_enqueued_at
 # ARGV: schedule name, expected last run ("" = none yet), new last run, queue, payload,
-# the time now as Ruby's Time#to_s. An empty payload only advances the last run (a
+# the time now as Ruby's Time#to_s, wake channel. An empty payload only advances the last run (a
 # skipped run); a push also records the time, as resque-scheduler's last_enqueued_at.
 FIRE_SCHEDULE = """
 local current = redis.call('HGET', KEYS[1], ARGV[1])
@@ -88,7 +91,7 @@ if current ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 if ARGV[5] ~= '' then
     redis.call('SADD', KEYS[2], ARGV[4])
-    redis.call('RPUSH', KEYS[3], ARGV[5])
+    if redis.call('RPUSH', KEYS[3], ARGV[5]) == 1 then redis.call('PUBLISH', ARGV[7], ARGV[4]) end
     redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
 end
 return 1

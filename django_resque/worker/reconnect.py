@@ -10,6 +10,7 @@ from typing import TypeVar
 import redis
 
 from ..exceptions import ResqueConnectionError
+from . import capacity
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def until_done(action: Callable[[], T], what: str, give_up: Callable[[], bool] =
                 logger.error("Redis unreachable, giving up on %s: %s", what, exc)
                 return None
             delay = backoff.next_delay()
-            logger.warning("Redis unreachable during %s (%s); retrying in %.1fs", what, exc, delay)
+            if not capacity.refused(exc, "Retrying %s." % what):
+                logger.warning("Redis unreachable during %s (%s); retrying in %.1fs", what, exc, delay)
             time.sleep(delay)
             continue
         log_back(backoff, f"{what} done")

@@ -48,6 +48,6 @@ def _requeue(worker_id: str, left: reserve.Reservation) -> bool:
         moved = scripts.run(
             scripts.REQUEUE_DEAD_JOB,
             [keys.worker(worker_id), keys.queue(left.queue), keys.queues()],
-            [left.record, dumps(left.payload), left.queue],
+            [left.record, dumps(left.payload), left.queue, keys.wake_channel()],
         )
     return bool(moved)

@@ -8,6 +8,7 @@ same script first finishes the job the worker ran last, when the worker deferred
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from dataclasses import dataclass
@@ -124,14 +125,21 @@ def matching_queues(patterns: list[str], known: list[str]) -> list[str]:
     """Expand ``*``/``?`` globs against known queue names, as the reserve script does."""
     names: list[str] = []
     for pattern in patterns:
-        if "*" in pattern or "?" in pattern:
-            regex = re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z")
-            found = sorted(name for name in known if regex.match(name))
-        else:
-            found = [pattern]
+        found = sorted(name for name in known if _glob(pattern).match(name)) if _is_glob(pattern) else [pattern]
         names.extend(name for name in found if name not in names)
     return names
 
 
-def has_globs(patterns: list[str]) -> bool:
-    return any("*" in pattern or "?" in pattern for pattern in patterns)
+def watches(patterns: list[str], name: str) -> bool:
+    """Whether a worker on ``patterns`` (names and globs) takes jobs from queue ``name``."""
+    return any(_glob(pattern).match(name) if _is_glob(pattern) else pattern == name for pattern in patterns)
+
+
+def _is_glob(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A ``*``/``?`` glob as the reserve script reads it: anchored, ``?`` any one character."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z", re.DOTALL)

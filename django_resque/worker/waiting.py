@@ -1,91 +1,121 @@
-"""Wait for a job without polling and without taking it.
+"""Wait for a job without polling and without taking it, on one connection whatever the queues.
 
-Each watched queue gets its own connection with ``BLMOVE q q LEFT LEFT <block>``
-armed on it: moving a list's head onto itself changes nothing, but the reply arrives
-as soon as the queue is non-empty. ``select()`` on those sockets (and the signal
-wake-up pipe) returns on the first one; the reserve script then takes the job. A job
-is therefore never held in memory only: if this process dies while waiting, the
-queues are exactly as they were. Connections stay armed across waits and are
-re-armed only once they have answered.
+Our scripts publish a queue's name on the namespace's wake channel
+(``keys.wake_channel``) when they push onto that queue while it is empty. The waiter
+keeps one connection subscribed to that channel; ``select()`` on its socket (and on the
+signal wake-up pipe) returns on the first announcement of a queue the worker watches,
+and the worker then runs its usual reserve over all its queues, in priority order.
+An announcement carries a name only: the job stays in its queue until that reserve
+moves it, so a job is never in a process's memory only.
+
+Why announcing pushes onto empty queues is enough: the subscription is open before the
+reserve that found every watched queue empty, so a watched queue that holds a job later
+was pushed onto while empty after that reserve, and that push was announced to us. So
+a new subscription (the first wait, or after a lost connection) returns at once, and
+the worker reserves once more before it blocks. A push that announces nothing (a Ruby
+client's plain ``RPUSH``) is found by the reserve the worker runs at least every
+``--interval``, as Ruby's workers poll.
+
+Announcements that arrive while the worker is busy wait in the socket: the next wait
+reads them all and returns, and the worker reserves once more. If the server drops the
+subscription (its pub/sub output buffer limit, a restart), the next wait subscribes
+again. If it refuses the connection (``maxclients``), the worker polls every
+``--interval`` and says so once (``capacity.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import select
+import time
 from typing import Any
 
 import redis
 
 from .. import keys
-from ..connection import get_redis, text, translate_errors
-from .reserve import has_globs, matching_queues
+from ..connection import get_redis
+from . import capacity
+from .reserve import watches
 
 logger = logging.getLogger(__name__)
 
+SUBSCRIBE_TIMEOUT = 10.0  # seconds to wait for the server to confirm the subscription
+
 
 class QueueWaiter:
-    """Blocks until a watched queue may hold a job, a wake-up fd is readable, or time passes."""
+    """Blocks until a watched queue is announced, a wake-up fd is readable, or time passes."""
 
-    def __init__(self, patterns: list[str], block_seconds: float) -> None:
+    def __init__(self, patterns: list[str], interval: float) -> None:
         self.patterns = patterns
-        self.block_seconds = max(1, round(block_seconds))
-        self._connections: dict[str, Any] = {}  # queue name -> its redis Connection
-        self._pending: set[str] = set()  # queues whose BLMOVE has not answered yet
+        self.interval = interval
+        self._connection: Any = None  # subscribed to the wake channel
 
-    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> bool:
-        """Return when there may be work, a wake fd is readable, or after ``timeout`` s.
+    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> None:
+        """Return when a watched queue may hold a job, a wake fd is readable, or after ``timeout`` s.
 
-        True when a queue's blocking call answered (with a job seen, or timed out).
+        Returns at once after subscribing (the caller's reserve then runs with the
+        subscription open). Redis errors are not raised: the caller's reserve meets them.
         """
+        if self._connection is None:
+            if self._subscribe():
+                return
+            select.select(list(wake_fds), [], [], max(0.0, timeout))  # no subscription: poll
+            return
+        deadline = time.monotonic() + max(0.0, timeout)
         try:
-            self._arm(self._queue_names())
-            if not any(conn.can_read(timeout=0) for conn in self._connections.values()):
-                sockets = [conn._sock for conn in self._connections.values() if conn._sock is not None]
-                select.select([*sockets, *wake_fds], [], [], max(0.0, timeout))
-            return self._collect_replies()
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
+            while not self._announced():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return
+                readable, _, _ = select.select([self._connection._sock, *wake_fds], [], [], remaining)
+                if any(fd in readable for fd in wake_fds):
+                    return
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            logger.info("The wait for jobs lost its connection (%s); subscribing again", exc)
             self.close()
-            raise
 
     def close(self) -> None:
-        """Drop every connection (at exit, after an error)."""
-        for conn in self._connections.values():
-            conn.disconnect()
-        self._connections.clear()
-        self._pending.clear()
+        """Drop the subscription (at exit, after an error)."""
+        if self._connection is not None:
+            self._connection.disconnect()
+            self._connection = None
 
-    def _queue_names(self) -> list[str]:
-        if not has_globs(self.patterns):
-            return self.patterns
-        with translate_errors():
-            known = sorted(text(member) for member in get_redis().smembers(keys.queues()))
-        return matching_queues(self.patterns, known)
+    def fds(self) -> list[int]:
+        """The subscription's socket, for a forked child to close."""
+        sock = getattr(self._connection, "_sock", None)
+        return [sock.fileno()] if sock is not None else []
 
-    def _arm(self, names: list[str]) -> None:
-        for name in [name for name in self._connections if name not in names]:
-            self._connections.pop(name).disconnect()
-            self._pending.discard(name)
-        for name in names:
-            if name in self._pending:
-                continue
-            key = keys.queue(name)
-            conn = self._connections.get(name)
-            if conn is None:
-                conn = self._connections[name] = _new_connection(key)
-            conn.send_command("BLMOVE", key, key, "LEFT", "LEFT", self.block_seconds)
-            self._pending.add(name)
+    def _subscribe(self) -> bool:
+        """Open the subscription; False (and said once) if the server refused it."""
+        connection = _new_connection(keys.queues())
+        try:
+            connection.send_command("SUBSCRIBE", keys.wake_channel())
+            if not connection.can_read(timeout=SUBSCRIBE_TIMEOUT):
+                raise redis.TimeoutError("no reply to SUBSCRIBE in %ss" % SUBSCRIBE_TIMEOUT)
+            connection.read_response(push_request=True)
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            connection.disconnect()
+            meanwhile = "Meanwhile this worker looks for jobs every %ss." % self.interval
+            if not capacity.refused(exc, meanwhile):
+                logger.warning("Could not subscribe to the wake channel (%s). %s", exc, meanwhile)
+            return False
+        capacity.connected()
+        self._connection = connection
+        return True
 
-    def _collect_replies(self) -> bool:
-        """Read the replies that arrived; those queues are re-armed on the next wait."""
-        answered = False
-        for name in list(self._pending):
-            conn = self._connections[name]
-            if conn.can_read(timeout=0):
-                conn.read_response()
-                answered = True
-                self._pending.discard(name)
-        return answered
+    def _announced(self) -> bool:
+        """Read every message that arrived; True if one names a watched queue."""
+        connection, found = self._connection, False
+        while connection.can_read(timeout=0):
+            message = connection.read_response(push_request=True)
+            if isinstance(message, list) and len(message) == 3 and message[0] in (b"message", "message"):
+                found = found or watches(self.patterns, _as_text(message[2]))
+        return found
+
+
+def _as_text(name: bytes | str) -> str:
+    """A published queue name; bytes that are not UTF-8 (anyone may publish) match no queue by accident."""
+    return name.decode("utf-8", "replace") if isinstance(name, bytes) else name
 
 
 def _new_connection(key: str) -> Any:

@@ -22,10 +22,10 @@ from typing import NoReturn
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from .. import conf, queue_hints, scripts
+from .. import conf, held_connection, queue_hints, scripts
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork
-from . import child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title, warm_up
+from . import capacity, child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title, warm_up
 from .fork import AwaitingChild, JobProcess
 from .fork_server import ForkServer, ForkServerGone
 from .inline import InlineLimits
@@ -76,8 +76,6 @@ class Worker:
         self.exiting: list[JobProcess] = []  # done with their job, exiting on their own
         self.check_orphan = False
         self.next_tick = 0.0
-        self.empty_wakes = reconnect.Backoff(first=0.01, cap=1.0)
-        self.quick_empty_wakes = 0
         self._stop_heartbeat = threading.Event()
 
     # The story
@@ -95,6 +93,7 @@ class Worker:
 
     def startup(self) -> None:
         warm_up.run()  # before anything is forked: every job process inherits it
+        held_connection.decline()  # two connections in all: the pool's one and the waiter's
         logger.info("Worker %s starting (%s)", self.id, "fork per job" if self.options.fork else "no fork")
         reconnect.until_done(self.register, "registering the worker", lambda: self.intent.shutdown)
         if not self.options.fork:
@@ -133,8 +132,6 @@ class Worker:
             if reservation is None and self.options.burst:
                 return False
             if isinstance(reservation, reserve.Reservation):
-                self.quick_empty_wakes = 0
-                self.empty_wakes.reset()
                 self.process(reservation)
             elif reservation is reserve.PAUSED:
                 self.idle(self.options.interval)
@@ -149,17 +146,9 @@ class Worker:
         if self.options.fork:
             self.fork_spare()  # ready before the next job arrives
         title.waiting(self.queues)
-        if self.quick_empty_wakes:
-            # The last wake-up found no job: another worker won the race, or the server's
-            # BLMOVE does not block (fakeredis). Back off so losing again never spins.
-            self.idle(self.empty_wakes.next_delay())
-        started = time.monotonic()
-        replied = self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
-        if replied and time.monotonic() - started < self.waiter.block_seconds / 2:
-            self.quick_empty_wakes += 1
-        else:
-            self.quick_empty_wakes = 0
-            self.empty_wakes.reset()
+        # Returns on an announcement of a watched queue: a worker that loses the job to
+        # another finds nothing and waits for the next one, so losing never spins.
+        self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
 
     def process(self, reservation: reserve.Reservation) -> None:
         if self.options.fork:
@@ -445,7 +434,8 @@ class Worker:
 
     def on_connection_lost(self, exc: Exception) -> None:
         delay = self.backoff.next_delay()
-        logger.warning("Redis unreachable (%s); retrying in %.1fs", exc, delay)
+        if not capacity.refused(exc, "Retrying every %.0fs at most." % self.backoff.cap):
+            logger.warning("Redis unreachable (%s); retrying in %.1fs", exc, delay)
         self.check_orphan = True
         self.waiter.close()
         self.idle(delay)

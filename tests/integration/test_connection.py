@@ -31,9 +31,9 @@ def test_execute_reconnects_after_the_server_dropped_the_connection(real_redis):
 
 
 def test_a_script_the_server_lost_is_loaded_again(real_redis):
-    scripts.run(scripts.PUSH, [keys.queues(), keys.queue("q")], ["q", "one"])
+    scripts.run(scripts.PUSH, [keys.queues(), keys.queue("q")], ["q", "one", keys.wake_channel()])
     real_redis.script_flush()
-    assert scripts.run(scripts.PUSH, [keys.queues(), keys.queue("q")], ["q", "two"]) == 2
+    assert scripts.run(scripts.PUSH, [keys.queues(), keys.queue("q")], ["q", "two", keys.wake_channel()]) == 2
 
 
 def test_a_forked_child_keeps_the_client_object_but_not_the_parents_socket(real_redis):

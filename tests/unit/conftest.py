@@ -5,7 +5,7 @@ from __future__ import annotations
 import fakeredis
 import pytest
 
-from django_resque import connection
+from django_resque import connection, held_connection
 from tests.support.admin_users import (  # admin page users and their clients
     changer_client,
     csrf_client,
@@ -24,3 +24,4 @@ def fake_redis(monkeypatch):
     connection.reset()
     yield client
     connection.reset()
+    held_connection.forget()  # a worker run in-process declined it

@@ -151,3 +151,20 @@ def test_a_new_client_gets_its_own_and_the_old_pool_gets_its_connection_back():
     connection.execute(new, "PING")
     assert _pool_counts(old) == (0, 1)
     assert _pool_counts(new) == (1, 0)
+
+
+def test_a_process_that_declines_shares_the_pools_one_connection_with_its_other_commands():
+    client = _client()
+    held_connection.decline()
+    assert connection.execute(client, "RPUSH", "q", "a") == 1
+    assert client.rpush("q", "b") == 2
+    assert connection.execute(client, "RPUSH", "q", "c") == 3
+    assert _pool_counts(client) == (0, 1)  # (in use, idle): one connection for everything
+
+
+def test_a_child_of_a_process_that_declined_holds_one(monkeypatch):
+    client = _client()
+    held_connection.decline()
+    monkeypatch.setattr(held_connection.os, "getpid", lambda: -1)  # as a forked child sees it
+    connection.execute(client, "RPUSH", "q", "a")
+    assert _held() is not None

@@ -61,16 +61,16 @@ def test_finish_only_deletes_the_expected_record(fake_redis):
 
 
 def test_push_script_registers_the_queue_and_appends_every_value(fake_redis):
-    length = scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "a", "b"])
+    length = scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "a", "b", "wake"])
     assert length == 2
     assert fake_redis.smembers("resque:queues") == {b"q"}
     assert fake_redis.lrange("resque:queue:q", 0, -1) == [b"a", b"b"]
 
 
 def test_push_script_still_works_after_the_server_forgot_it(fake_redis):
-    scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "a"])
+    scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "a", "wake"])
     fake_redis.script_flush()
-    scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "b"])
+    scripts.run(scripts.PUSH, ["resque:queues", "resque:queue:q"], ["q", "b", "wake"])
     assert fake_redis.lrange("resque:queue:q", 0, -1) == [b"a", b"b"]
 
 

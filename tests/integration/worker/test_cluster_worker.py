@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -28,12 +29,27 @@ def test_no_fork_burst_worker_on_a_cluster(on_cluster):
 
 
 def test_waiter_wakes_on_a_push_to_a_cluster_queue(on_cluster):
-    waiter = QueueWaiter(["a", "b"], block_seconds=20)
+    waiter = QueueWaiter(["a", "b"], interval=20)
+    waiter.wait(timeout=0)  # subscribes
     timer = threading.Timer(0.3, lambda: jobs.remember.enqueue_to("b", 1))
     timer.start()
     try:
+        started = time.monotonic()
         waiter.wait(timeout=20)
+        assert time.monotonic() - started < 15
         assert on_cluster.llen(keys.queue("b")) == 1  # woken, and the job is still queued
     finally:
         timer.join()
         waiter.close()
+
+
+def test_enqueue_many_on_a_cluster_announces_after_its_pipeline(on_cluster):
+    subscription = on_cluster.pubsub()
+    subscription.subscribe(keys.wake_channel())
+    try:
+        assert subscription.get_message(timeout=5)["type"] == "subscribe"
+        jobs.remember.delay_many([(1,), (2,)])
+        message = subscription.get_message(timeout=5)
+        assert message is not None and message["data"] == b"test"
+    finally:
+        subscription.close()
