@@ -22,10 +22,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar, overload
 
-from django.db import transaction
 from django.utils import timezone
 
-from . import arguments, conf, queue_hints, registry, retry, unique
+from . import arguments, conf, on_commit, queue_hints, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
@@ -114,14 +113,16 @@ class Job:
     def _enqueue_on(self, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool | None:
         payload = self.payload(*args, **kwargs)
         if self.commit_by_default:
-            transaction.on_commit(lambda: self._enqueue(queue, payload))
+            on_commit.enqueue(self, queue, payload)
             return None
-        return self._enqueue(queue, payload)
+        return self.enqueue_now(queue, payload)
 
     def on_commit(self, *args: Any, **kwargs: Any) -> None:
-        """Enqueue once the current transaction commits; never if it rolls back."""
-        payload = self.payload(*args, **kwargs)
-        transaction.on_commit(lambda: self._enqueue(self.queue, payload))
+        """Enqueue once the current transaction commits; never if it rolls back.
+
+        The jobs a transaction enqueues this way go to Redis together, in one round trip.
+        """
+        on_commit.enqueue(self, self.queue, self.payload(*args, **kwargs))
 
     def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> int:
         """Enqueue one job per argument tuple in a single round trip."""
@@ -145,13 +146,14 @@ class Job:
         payload = self.payload(*args, **kwargs)
         if conf.get("ALWAYS_EAGER") or epoch <= time.time():
             # As resque-scheduler: a time not in the future is enqueued at once.
-            return self._enqueue(self.queue, payload)
+            return self.enqueue_now(self.queue, payload)
         if self.unique:
             return unique.schedule(self, int(epoch), self.queue, payload)
         delayed.schedule(int(epoch), self.queue, payload)
         return True
 
-    def _enqueue(self, queue: str, payload: Payload) -> bool:
+    def enqueue_now(self, queue: str, payload: Payload) -> bool:
+        """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER); returns as ``delay``."""
         if conf.get("ALWAYS_EAGER"):
             run_eagerly(payload)
             return True
@@ -160,11 +162,11 @@ class Job:
                 return False
         else:
             queue_api.push(queue, payload)
-        _announce_enqueued(self, queue, payload)
+        announce_enqueued(self, queue, payload)
         return True
 
 
-def _announce_enqueued(job: Job, queue: str, payload: Payload) -> None:
+def announce_enqueued(job: Job, queue: str, payload: Payload) -> None:
     """Send ``job_enqueued``; the job is already in Redis, so a failing receiver is logged, not raised."""
     for receiver, result in job_enqueued.send_robust(sender=job, queue=queue, payload=payload):
         if isinstance(result, Exception):
