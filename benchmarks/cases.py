@@ -76,7 +76,32 @@ OUR_LABELS = {
 
 def all_cases(quick: bool) -> list[Case]:
     """Every case, with smaller counts and windows in quick mode."""
-    return [*enqueue_cases(quick), *processing_cases(quick), *latency_cases(quick), *rss_cases(quick)]
+    return [
+        *enqueue_cases(quick),
+        *commit_cases(quick),
+        *processing_cases(quick),
+        *latency_cases(quick),
+        *rss_cases(quick),
+    ]
+
+
+def commit_cases(quick: bool) -> list[Case]:
+    """A transaction that enqueues 10 jobs to be pushed at commit (issue 17): jobs/s."""
+    count, seconds = (20_000, 0.7) if quick else (100_000, 2.0)
+    rows = [
+        ("ours-commit-10", "ours: 10 job.on_commit() in one transaction", "ours", ""),
+        (
+            "django-rq-commit-10",
+            "django-rq on_db_commit: 10 enqueue() in one transaction",
+            "django-rq",
+            "ours-commit-10",
+        ),
+        ("celery-commit-10", "Celery: 10 delay_on_commit() in one transaction", "celery", "ours-commit-10"),
+    ]
+    return [
+        Case(key, "on_commit", label, side, "commit_10", count=count, seconds=seconds, versus=versus)
+        for key, label, side, versus in rows
+    ]
 
 
 def enqueue_cases(quick: bool) -> list[Case]:

@@ -12,6 +12,7 @@ from .harness import Bounds, rate_loop
 
 ARGS = (1, "two", {"three": 3})
 BATCH = 1000
+COMMIT_BATCH = 10  # jobs a view enqueues in its transaction (commit_10)
 SETTINGS = "benchmarks.settings"
 
 # Worker modes and the resque_work options that select them.
@@ -68,6 +69,21 @@ def enqueue_many(bounds: Bounds) -> dict[str, float]:
 
     calls = [(_jobs().noop, ARGS)] * BATCH
     return rate_loop(lambda: bulk(calls), bounds)
+
+
+def commit_10(bounds: Bounds) -> dict[str, float]:
+    """A view's transaction that enqueues 10 jobs with ``job.on_commit``: jobs/s, pushed at commit."""
+    from django.db import transaction
+
+    on_commit = _jobs().noop.on_commit
+
+    def step() -> int:
+        with transaction.atomic():
+            for _ in range(COMMIT_BATCH):
+                on_commit(*ARGS)
+        return COMMIT_BATCH
+
+    return rate_loop(step, bounds)
 
 
 def prefill(kind: str, count: int) -> None:

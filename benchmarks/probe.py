@@ -35,7 +35,7 @@ SIDES = {
     "huey": "benchmarks.peers.huey_side",
 }
 # Measures that are a function of the side module taking Bounds and returning a rate.
-RATE_MEASURES = ("enqueue", "enqueue_delay", "enqueue_many", "rpush", "rpush_pipelined", "fork_floor")
+RATE_MEASURES = ("enqueue", "enqueue_delay", "enqueue_many", "rpush", "rpush_pipelined", "fork_floor", "commit_10")
 
 
 def main(argv: list[str] | None = None) -> None:

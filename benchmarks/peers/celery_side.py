@@ -77,3 +77,23 @@ def worker_argv(mode: str) -> list[str]:
 
 def enqueue_stamp(sent: float) -> None:
     latency_stamp.delay(sent)
+
+
+def commit_10(bounds: Bounds) -> dict[str, float]:
+    """10 ``delay_on_commit`` calls in one transaction (Django set up for this measure only)."""
+    import django
+    from celery.contrib.django.task import DjangoTask
+    from django.conf import settings
+    from django.db import transaction
+
+    settings.configure(DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}})
+    django.setup()
+    task = app.task(base=DjangoTask, name="bench.noop_on_commit")(noop.run)
+
+    def step() -> int:
+        with transaction.atomic():
+            for _ in range(10):
+                task.delay_on_commit(*ARGS)
+        return 10
+
+    return rate_loop(step, bounds)

@@ -13,7 +13,7 @@ def setup(url: str) -> None:
     settings.configure(
         INSTALLED_APPS=["django_rq"],
         RQ_QUEUES={QUEUE: {"URL": url}},
-        DATABASES={},
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         USE_TZ=True,
     )
     django.setup()
@@ -27,5 +27,21 @@ def enqueue(bounds: Bounds) -> dict[str, float]:
     def step() -> int:
         queue.enqueue(noop, *ARGS)
         return 1
+
+    return rate_loop(step, bounds)
+
+
+def commit_10(bounds: Bounds) -> dict[str, float]:
+    """10 enqueues in one transaction on a queue in ``on_db_commit`` mode (one on_commit each)."""
+    import django_rq
+    from django.db import transaction
+
+    queue = django_rq.get_queue(QUEUE, commit_mode="on_db_commit")
+
+    def step() -> int:
+        with transaction.atomic():
+            for _ in range(10):
+                queue.enqueue(noop, *ARGS)
+        return 10
 
     return rate_loop(step, bounds)
