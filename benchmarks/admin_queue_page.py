@@ -24,7 +24,7 @@ def main() -> None:
 
     with RedisServer() as server:
         os.environ["REDIS_URL"] = server.url
-        client = _logged_in_client(server.url)
+        client = logged_in_client(server.url)
         for queue, size in SIZES.items():
             _fill(queue, size)
         for queue, size in SIZES.items():
@@ -32,7 +32,7 @@ def main() -> None:
                 print("%-8s %9d jobs, page %6d: median %.1f ms" % (queue, size, page, _median_ms(client, queue, page)))
 
 
-def _logged_in_client(redis_url: str):
+def logged_in_client(redis_url: str):
     import django
 
     django.setup()

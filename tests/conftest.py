@@ -13,7 +13,7 @@ import shutil
 import pytest
 import redis
 
-from django_resque import connection
+from django_resque import connection, held_connection
 from django_resque.testing import RedisServer
 
 
@@ -51,6 +51,8 @@ def real_redis(redis_url, settings):
     client = redis.Redis.from_url(redis_url)
     client.flushdb()
     connection.reset()
+    held_connection.forget()  # a worker run in-process (another fixture's test) declined it
     yield client
     connection.reset()
+    held_connection.forget()
     client.close()

@@ -80,11 +80,6 @@ class QueueWaiter:
             self._connection.disconnect()
             self._connection = None
 
-    def fds(self) -> list[int]:
-        """The subscription's socket, for a forked child to close."""
-        sock = getattr(self._connection, "_sock", None)
-        return [sock.fileno()] if sock is not None else []
-
     def _subscribe(self) -> bool:
         """Open the subscription; False (and said once) if the server refused it."""
         connection = _new_connection(keys.queues())
