@@ -147,10 +147,12 @@ def _subscribed(client: redis.Redis, before: set[int]) -> int:
 def _idle_commands(client: redis.Redis, own: set[int]) -> float:
     """Commands per second clients other than ``own`` sent, over IDLE_SECONDS (MONITOR: not a script's calls)."""
     mark = f"bench-idle-end-{time.time()}"
+    pool_options = client.connection_pool.connection_kwargs
     counted = []
 
     def watch() -> None:
-        with client.monitor() as monitor:
+        monitoring = redis.Redis(connection_pool=redis.ConnectionPool(**{**pool_options, "socket_timeout": None}))
+        with monitoring.monitor() as monitor:
             started.set()
             while True:
                 command = monitor.next_command()
