@@ -107,7 +107,15 @@ def fire(entry: Entry, expected_last: int | None, action: Plan) -> bool:
     done = scripts.run(
         scripts.FIRE_SCHEDULE,
         [keys.schedule_last_run(), keys.queues(), keys.queue(entry.queue), keys.last_enqueued_at()],
-        [entry.name, "" if expected_last is None else expected_last, action.run, entry.queue, payload, ruby_now(), keys.wake_channel()],
+        [
+            entry.name,
+            "" if expected_last is None else expected_last,
+            action.run,
+            entry.queue,
+            payload,
+            ruby_now(),
+            keys.wake_channel(),
+        ],
     )
     return bool(done)
 
