@@ -174,7 +174,7 @@ def _idle_commands(client: redis.Redis, own: set[int]) -> float:
 
 def _reserve_usec(client: redis.Redis, names: list[str]) -> float:
     """Server µs of one reserve over ``*`` with every queue empty."""
-    from django_resque.worker import reserve
+    from django_resque import inflight as reserve
 
     reserve.reserve("bench:1:*", ["*"])  # the script loaded
     client.config_resetstat()

@@ -52,6 +52,6 @@ def _is_resque_backend_class(path: str) -> bool:
     except ImportError:
         return False  # the Tasks framework reports a backend that does not import
     # Imported here, not at the top: it needs the optional Tasks framework.
-    from .backends import ResqueBackend
+    from .tasks.backend import ResqueBackend
 
     return isinstance(backend_class, type) and issubclass(backend_class, ResqueBackend)

@@ -90,12 +90,47 @@ class JobTerminatedError(ResqueError):
     """A ``--no-fork`` job was stopped because its worker was asked to stop (TERM/INT)."""
 
 
-class DontPerform(ResqueError):
+class DontPerformError(ResqueError):
     """Raise in a ``before_perform*`` hook to skip the job without recording a failure."""
+
+
+DontPerform = DontPerformError  # deprecated: the name before every error ended in ``Error``
 
 
 class InvalidScheduleError(ResqueConfigurationError):
     """A recurring schedule is wrong; the message starts with the schedule's name."""
+
+
+class FailureAPIError(ResqueError):
+    """A failure could not be found, read or retried; the message says which and why."""
+
+
+class FailureNotFoundError(FailureAPIError, LookupError):
+    """No failure at that position (or with that content) in the failed list."""
+
+
+class StaleFailureError(FailureAPIError):
+    """The failed list changed since the caller read it; nothing was changed."""
+
+
+class PoolConfigError(ResqueConfigurationError):
+    """The pool config cannot be used; the message names the file, line or entry at fault."""
+
+    def __init__(self, message: str, entry: object = None) -> None:
+        super().__init__(message)
+        self.entry = entry  # the key at fault, for finding its line in a file
+
+
+class DuplicateKeyError(ResqueError, ValueError):
+    """A config file names one key twice."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class ForkServerGoneError(ResqueError):
+    """The fork server died, or stopped answering."""
 
 
 def _truncated(raw: bytes | str, limit: int = 200) -> bytes | str:

@@ -4,7 +4,7 @@ A class job may define any number of classmethods (or staticmethods) named
 ``before_perform*``, ``around_perform*``, ``after_perform*`` and ``on_failure*``.
 Each kind runs in name order, in the process that performs the job::
 
-    before_perform_*(*args, **kwargs)       raise DontPerform to skip the job (no failure)
+    before_perform_*(*args, **kwargs)       raise DontPerformError to skip the job (no failure)
     around_perform_*(perform, *args, ...)   must call perform() once; the first in name
                                             order is the outermost
     perform(*args, **kwargs)
@@ -22,7 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .exceptions import DontPerform
+from .exceptions import DontPerformError
 
 if TYPE_CHECKING:
     from .job import Job
@@ -44,13 +44,13 @@ def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
 def perform(job: Job, payload: Payload) -> bool:
     """Run before hooks, the around chain with perform inside, then after hooks.
 
-    Returns False when a before hook raised DontPerform, True once performed.
+    Returns False when a before hook raised DontPerformError, True once performed.
     """
     args, kwargs = job.call_arguments(payload)
     try:
         for hook in job_hooks(job.target, "before_perform"):
             hook(*args, **kwargs)
-    except DontPerform as exc:
+    except DontPerformError as exc:
         logger.info("Job %s skipped by a before_perform hook: %s", job.name, exc)
         return False
     _around_chain(job, payload, args, kwargs)()

@@ -24,12 +24,11 @@ from typing import Any, TypeVar, overload
 
 from django.utils import timezone
 
-from . import arguments, conf, on_commit, queue_hints, registry, retry, unique
+from . import arguments, conf, delayed, on_commit, queue_hints, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
 from .payload import Payload
-from .scheduler import delayed
 from .signals import job_enqueued
 
 T = TypeVar("T")

@@ -66,6 +66,11 @@ def lookup(name: str) -> Job:
         raise UnknownJobError(name) from None
 
 
+def find(name: object) -> Job | None:
+    """The job registered under ``name``, or None (never an import)."""
+    return _jobs.get(name) if isinstance(name, str) else None
+
+
 def is_registered(name: str) -> bool:
     return name in _jobs
 

@@ -28,13 +28,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import keys, scripts
+from . import delayed, keys, scripts
 from . import payload as payload_codec
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
 from .decoding import to_int
 from .exceptions import ResqueConfigurationError
-from .scheduler import delayed
 
 logger = logging.getLogger(__name__)
 

@@ -244,6 +244,43 @@ return 1
 """
 
 
+# Remove an exact encoded item from some buckets.
+# KEYS: timestamps:<item>, delayed_queue_schedule, then delayed:<ts> per bucket
+# ARGV: item, how many copies per bucket (0 = all), then "delayed:<ts>", <ts> per bucket
+REMOVE_ITEM = """
+local removed = 0
+for i = 3, #KEYS do
+    local name, ts = ARGV[2 * i - 3], ARGV[2 * i - 2]
+    removed = removed + redis.call('LREM', KEYS[i], tonumber(ARGV[2]), ARGV[1])
+    if not redis.call('LPOS', KEYS[i], ARGV[1]) then
+        redis.call('SREM', KEYS[1], name)
+    end
+    if redis.call('LLEN', KEYS[i]) == 0 then
+        redis.call('DEL', KEYS[i])
+        redis.call('ZREM', KEYS[2], ts)
+    end
+end
+return removed
+"""
+
+# Enqueue one delayed item now, wherever it is in its bucket.
+# KEYS: delayed:<ts>, timestamps:<item>, delayed_queue_schedule, queues, queue:<q>
+# ARGV: item, "delayed:<ts>", <ts>, queue, payload, wake channel
+ENQUEUE_ITEM_NOW = """
+if redis.call('LREM', KEYS[1], 1, ARGV[1]) == 0 then return 0 end
+if not redis.call('LPOS', KEYS[1], ARGV[1]) then
+    redis.call('SREM', KEYS[2], ARGV[2])
+end
+if redis.call('LLEN', KEYS[1]) == 0 then
+    redis.call('DEL', KEYS[1])
+    redis.call('ZREM', KEYS[3], ARGV[3])
+end
+redis.call('SADD', KEYS[4], ARGV[4])
+if redis.call('RPUSH', KEYS[5], ARGV[5]) == 1 then redis.call('PUBLISH', ARGV[6], ARGV[4]) end
+return 1
+"""
+
+
 _loaded: set[tuple[Any, str]] = set()  # (server, sha); inherited by forked children
 _scripts: dict[str, Any] = {}
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
 
 # sender=Job; queue, payload
 job_enqueued = Signal()
@@ -25,3 +30,10 @@ after_fork = Signal()
 # before it registers (also worker_id), as resque-pool's after_prefork.
 before_pool_fork = Signal()
 after_pool_fork = Signal()
+
+
+def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
+    """Send ``signal``; a receiver that raises is logged, never fatal to the sender."""
+    for receiver, result in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("Receiver %r of a django_resque signal raised: %r", receiver, result)

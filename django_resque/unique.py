@@ -31,11 +31,10 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
-from . import arguments, conf, keys, scripts
+from . import arguments, conf, delayed, keys, scripts
 from .connection import get_redis, translate_errors
 from .exceptions import MalformedPayloadError
 from .payload import Payload, dumps, from_dict
-from .scheduler import delayed
 
 if TYPE_CHECKING:
     from .job import Job
@@ -78,7 +77,7 @@ def push(job: Job, queue: str, payload: Payload) -> bool:
 def schedule(job: Job, epoch: int, queue: str, payload: Payload) -> bool:
     """Lock for the wait plus the TTL, then add to the delayed queue; False if locked.
 
-    Two steps, not one script: the delayed keys belong to ``scheduler.delayed``. A
+    Two steps, not one script: the delayed keys belong to ``delayed``. A
     crash between them leaves only a lock that expires; a failed schedule releases it.
     """
     lock = identity(job, payload)

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import metrics, stats
+from .. import delayed, metrics, stats
 from ..decoding import displayable
 from ..queue import is_valid_name
-from ..scheduler import delayed, runs
+from ..scheduler import runs
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
 

@@ -1,5 +1,5 @@
 """Delayed jobs by time (enqueue now, delete) and recurring schedules (run now), through
-``scheduler.delayed`` and ``scheduler.runs``. A delayed job is named by its exact stored
+``delayed`` and ``scheduler.runs``. A delayed job is named by its exact stored
 bytes, as resque-scheduler names it, so a form can never hit another job; the page sends
 back its time, position and sha1, never the bytes, and the view reads them there."""
 
@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from .. import delayed
 from ..decoding import content_digest, to_epoch
 from ..exceptions import MalformedPayloadError, ResqueError
 from ..payload import dumps
-from ..scheduler import delayed, runs
+from ..scheduler import runs
 from .page import (
     SHOWN_CHARS,
     Action,
@@ -35,7 +36,7 @@ from .permissions import action, can_change, view_required
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
-    from ..scheduler.delayed import DelayedItem
+    from ..delayed import DelayedItem
 
 LIST_TEMPLATE = "admin/django_resque/list.html"
 

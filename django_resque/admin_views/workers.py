@@ -1,5 +1,5 @@
 """Workers: each with host, pid, queues, state, current job, counts, heartbeat and pool;
-workers whose heartbeat is stale are marked and can be pruned (``worker.pruning``).
+workers whose heartbeat is stale are marked and can be pruned (``pruning``).
 Workers are grouped by host, then by the pool manager that forked them (``resque_pool``
 or ``resque_work --workers``); the pools are listed above them with their lines."""
 
@@ -12,8 +12,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from .. import pools, pruning, workers
 from ..payload import dumps
-from ..worker import pool_record, pruning, registry
 from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page, shorten
 from .pagination import paginate
 from .permissions import action, can_change, view_required
@@ -21,18 +21,18 @@ from .permissions import action, can_change, view_required
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
 
-    from ..worker.pool_record import PoolInfo
-    from ..worker.registry import WorkerInfo
+    from ..pools import PoolInfo
+    from ..workers import WorkerInfo
 
 
 @view_required
 def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    pools = pool_record.all_pools()
-    pool_of = {(pool.host, pid): pool for pool in pools for pid in pool.workers}
-    workers = sorted(registry.all_workers(), key=lambda info: _group(info, pool_of))
-    page = paginate(request, len(workers), lambda offset, count: workers[offset : offset + count])
+    running = pools.all_pools()
+    pool_of = {(pool.host, pid): pool for pool in running for pid in pool.workers}
+    infos = sorted(workers.all_workers(), key=lambda info: _group(info, pool_of))
+    page = paginate(request, len(infos), lambda offset, count: infos[offset : offset + count])
     prune_url = admin_url(model_admin, "worker_prune") if can_change(request) else None
-    stale = sum(1 for info in workers if info.is_stale)
+    stale = sum(1 for info in infos if info.is_stale)
     return render_page(
         request,
         model_admin,
@@ -41,7 +41,7 @@ def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         crumbs=(Crumb("Workers"),),
         columns=["Host", "PID", "Queues", "State", "Current job", "Since", "Processed", "Failed", "Heartbeat", "Pool"],
         rows=[_worker_row(info, prune_url, pool_of.get((info.host, info.pid))) for info in page.object_list],
-        pools=[_pool_summary(pool) for pool in pools],
+        pools=[_pool_summary(pool) for pool in running],
         page=page,
         empty="No worker is registered. Start one with: python manage.py resque_work",
         refresh=refresh_seconds(request),
@@ -100,7 +100,7 @@ def prune(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     wanted = request.POST.get("worker", "")
     if not wanted:
         return HttpResponseBadRequest("POST field 'worker' must be a worker id or '*'.")
-    candidates = registry.all_workers() if wanted == "*" else [registry.find(wanted)]
+    candidates = workers.all_workers() if wanted == "*" else [workers.find(wanted)]
     pruned = [info.id for info in candidates if info is not None and info.is_stale]
     for worker_id in pruned:
         pruning.prune(worker_id)

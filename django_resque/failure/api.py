@@ -18,20 +18,11 @@ from dataclasses import dataclass
 
 from .. import keys, scripts
 from ..connection import get_redis, translate_errors
+from ..exceptions import FailureAPIError, FailureNotFoundError, StaleFailureError
 from . import backend, bulk
 from .base import FailedList
 from .bulk import OnProgress, Progress
-from .entries import (
-    FailedJob,
-    FailureAPIError,
-    FailureNotFoundError,
-    Filters,
-    StaleFailureError,
-    entry,
-    matches,
-    requeue_target,
-    stale,
-)
+from .entries import FailedJob, Filters, entry, matches, requeue_target, stale
 from .record import stamp_retried
 
 __all__ = [

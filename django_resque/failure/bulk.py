@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 
 from .. import keys, scripts
 from ..connection import get_redis, translate_errors
+from ..exceptions import FailureAPIError, FailureNotFoundError, StaleFailureError
 from .base import FailedList
-from .entries import FailedJob, FailureAPIError, FailureNotFoundError, StaleFailureError, as_bytes, entry, matches
+from .entries import FailedJob, as_bytes, entry, matches
 from .entries import requeue_target as _requeue_target
 from .entries import stale as _stale
 from .record import format_time, stamp_retried

@@ -8,25 +8,13 @@ import logging
 from dataclasses import dataclass
 
 from .. import retry as retry_policy
-from ..exceptions import MalformedPayloadError, ResqueError
+from ..exceptions import FailureAPIError, MalformedPayloadError, StaleFailureError
 from ..payload import dumps, from_dict
 from .base import FailedList
 from .record import FailureRecord, decode
 from .record import digest as record_digest
 
 logger = logging.getLogger(__name__)
-
-
-class FailureAPIError(ResqueError):
-    """A failure could not be found, read or retried; the message says which and why."""
-
-
-class FailureNotFoundError(FailureAPIError, LookupError):
-    pass
-
-
-class StaleFailureError(FailureAPIError):
-    """The failed list changed since the caller read it; nothing was changed."""
 
 
 @dataclass(frozen=True)

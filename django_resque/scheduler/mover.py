@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from .. import failure, keys
+from .. import delayed, failure, keys
 from ..decoding import displayable, loads_object
+from ..delayed import DelayedItem
 from ..exceptions import MalformedPayloadError, UndecodableError
-from . import delayed, scripts
-from .delayed import DelayedItem
+from . import scripts
 
 logger = logging.getLogger(__name__)
 

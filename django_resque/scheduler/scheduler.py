@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
-from ..worker.reconnect import Backoff, is_transient
+from ..reconnect import Backoff, is_transient
 from . import dynamic, mover, runs, schedule
 from .lock import MasterLock
 from .schedule import Entry

@@ -29,7 +29,7 @@ from .compat import task_finished as task_finished_signal
 from .compat import task_started as task_started_signal
 
 if TYPE_CHECKING:
-    from ..backends import ResqueBackend
+    from .backend import ResqueBackend
 
 logger = logging.getLogger(__name__)
 

@@ -1,8 +1,5 @@
-"""The forking worker. Read API for the admin: ``all_workers``, ``find``, ``prune``."""
+"""The worker processes: the loop (``worker.py``), its job processes, the pool manager.
 
-from __future__ import annotations
-
-from .pruning import prune
-from .registry import WorkerInfo, all_workers, find
-
-__all__ = ["WorkerInfo", "all_workers", "find", "prune"]
+Workers as Redis sees them (the read API the admin uses) are ``django_resque.workers``;
+the job a worker holds is ``django_resque.inflight``.
+"""

@@ -18,9 +18,9 @@ from typing import Any, NoReturn
 from django.core.cache import caches
 from django.db import connections
 
-from .. import connection
-from ..signals import after_fork
-from . import perform, prefork, process_signals, reconnect, registry, reserve, title
+from .. import connection, inflight, reconnect
+from ..signals import after_fork, send
+from . import perform, prefork, process_signals, title
 from .fork import ChildChannel, has_exited
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ _worker_pidfd: int | None = None  # in a fork server and its job processes: the 
 
 
 def run(
-    reservation: reserve.Reservation | None,
+    reservation: inflight.Reservation | None,
     worker_id: str,
     queues: list[str],
     jobs_per_fork: int,
@@ -55,7 +55,7 @@ def run(
         if reservation is None:
             reservation = prefork.await_first_job(channel, parent, connect=jobs_per_fork > 1)
         if reservation is not None:
-            perform.send(after_fork, None, worker_id=worker_id, reservation=reservation)
+            send(after_fork, None, worker_id=worker_id, reservation=reservation)
             _work_jobs(reservation, worker_id, queues, jobs_per_fork, default_timeout, channel)
     except BaseException:
         logger.exception("Job process %d failed outside a job", os.getpid())
@@ -109,7 +109,7 @@ def worker_gone_check() -> Callable[[], bool]:
 
 
 def _work_jobs(
-    reservation: reserve.Reservation,
+    reservation: inflight.Reservation,
     worker_id: str,
     queues: list[str],
     jobs_left: int,
@@ -136,13 +136,13 @@ def _work_jobs(
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
             return
-        current = reserve.reserve(worker_id, queues)
-        if not isinstance(current, reserve.Reservation):
+        current = inflight.reserve(worker_id, queues)
+        if not isinstance(current, inflight.Reservation):
             return
         channel.started(perform.timeout_for(current, default_timeout))
 
 
-def _finish_unless_finished(reservation: reserve.Reservation, worker_id: str, failed: bool) -> None:
+def _finish_unless_finished(reservation: inflight.Reservation, worker_id: str, failed: bool) -> None:
     """The worker did not say it finished our record (it died, let us go, or is stuck): do it here.
 
     Else pruning would take a job that ran to the end for a dirty exit, and requeue it
@@ -150,7 +150,7 @@ def _finish_unless_finished(reservation: reserve.Reservation, worker_id: str, fa
     there, so if the worker finished it after all nothing is counted twice. One attempt:
     with Redis away, it stays for the worker or for pruning.
     """
-    finish = functools.partial(registry.finish, worker_id, reservation.record, failed)
+    finish = functools.partial(inflight.finish, worker_id, reservation.record, failed)
     reconnect.until_done(finish, "finishing the job", give_up=lambda: True)
 
 

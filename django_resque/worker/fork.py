@@ -40,7 +40,7 @@ class ChildChannel:
 
     def done(self, failed: bool | None = None) -> None:
         """The job is over; ``failed`` is None if the child finished its record, else the
-        parent finishes it (``reserve.Finished``) and this says whether the job failed."""
+        parent finishes it (``inflight.Finished``) and this says whether the job failed."""
         self._send(b"d\n" if failed is None else b"d %d\n" % failed)
 
     def await_finished(self, parent_gone: Callable[[], bool], seconds: float) -> bool:

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NoReturn
 
+from ..exceptions import ForkServerGoneError
 from . import title
 from .fork import STATUS_LOST, ChildChannel, JobProcess, fork_with_pipes, has_exited
 
@@ -38,10 +39,6 @@ REPLY_SECONDS = 5.0  # a fork server silent this long after a request is taken f
 STATUS_SECONDS = 5.0  # how long to wait for the exit status of a job process seen to exit
 STOP_SECONDS = 2.0  # a fork server still there this long after its socket closed is killed
 _IGNORED = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
-
-
-class ForkServerGone(Exception):
-    """The fork server died, or stopped answering."""
 
 
 def supported() -> bool:
@@ -86,7 +83,7 @@ class ForkServer:
         return cls(pid, ours)
 
     def spawn(self) -> JobProcess:
-        """A new job process, waiting for its job. OSError if the fork failed; ForkServerGone."""
+        """A new job process, waiting for its job. OSError if the fork failed; ForkServerGoneError."""
         self._send(b"f")
         while True:
             kind, pid, fds, rest = self._receive(REPLY_SECONDS)
@@ -102,7 +99,7 @@ class ForkServer:
         try:
             while pid not in self._statuses:
                 self._receive(max(0.0, deadline - time.monotonic()))
-        except ForkServerGone:
+        except ForkServerGoneError:
             return STATUS_LOST
         return self._statuses.pop(pid)
 
@@ -129,21 +126,21 @@ class ForkServer:
         try:
             self.sock.send(message)
         except OSError as exc:
-            raise ForkServerGone(exc) from exc
+            raise ForkServerGoneError(exc) from exc
 
     def _receive(self, seconds: float) -> tuple[bytes, int, list[int], bytes]:
         """The next packet: a status is kept (or dropped if forgotten) and returned too."""
         if self.sock.fileno() == -1:
-            raise ForkServerGone("stopped")
+            raise ForkServerGoneError("stopped")
         readable, _, _ = select.select([self.sock], [], [], seconds)
         if not readable:
-            raise ForkServerGone("no answer in %.0fs" % seconds)
+            raise ForkServerGoneError("no answer in %.0fs" % seconds)
         try:
             message, fds, _flags, _address = socket.recv_fds(self.sock, 256, 3)
         except OSError as exc:
-            raise ForkServerGone(exc) from exc
+            raise ForkServerGoneError(exc) from exc
         if not message:
-            raise ForkServerGone("it closed the socket")
+            raise ForkServerGoneError("it closed the socket")
         kind, _, rest = message.partition(b" ")
         if kind == b"x":
             pid, status = (int(field) for field in rest.split())

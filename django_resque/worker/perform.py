@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, failure, hooks, registry, retry, unique
+from .. import conf, hooks, reconnect, registry, retry, unique
 from .. import payload as payload_codec
 from ..decoding import loads
 from ..exceptions import (
@@ -23,17 +23,12 @@ from ..exceptions import (
     UndecodableError,
     UnknownJobError,
 )
-from ..failure.record import digest
-from ..signals import job_failed, job_finished, job_started
-from . import reconnect
-from .registry import finish
+from ..inflight import Reservation, finish, report_failure
+from ..signals import job_finished, job_started, send
 
 if TYPE_CHECKING:
-    from django.dispatch import Signal
-
     from ..job import Job
     from ..payload import Payload
-    from .reserve import Reservation
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +48,7 @@ def work(
     """Perform and report ``reservation`` (within ``limits``, e.g. a timer); True if it failed.
 
     With ``finish_record`` False the job's record is left for the worker's next reserve
-    to finish (``reserve.Finished``): a job that fails is still recorded here.
+    to finish (``inflight.Finished``): a job that fails is still recorded here.
     """
     label, started = job_label(reservation), time.monotonic()
     logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
@@ -61,7 +56,7 @@ def work(
         with limits or nullcontext():
             error, job = perform(reservation, worker_id)
     except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
-        error, job = exc, registered_job(reservation)
+        error, job = exc, registry.find(reservation.name)
     outcome = "done"
     if error is None:
         reconnect.until_done(lambda: succeeded(job, reservation.failure_payload()), "unique release", give_up)
@@ -130,43 +125,9 @@ def resolve(reservation: Reservation) -> tuple[Payload, Job]:
     return payload, registry.lookup(payload.name)
 
 
-def report_failure(
-    error: BaseException,
-    reservation: Reservation,
-    worker_id: str,
-    job: Job | None,
-    give_up: Callable[[], bool] = lambda: False,
-) -> str | None:
-    """Hand the failure to ``failure.handle`` (retrying while Redis is away), then signal it.
-
-    Returns the short digest ``resque_failed list`` shows for the record, or None when
-    nothing was recorded (the job will run again, or Redis stayed away).
-    """
-    payload = reservation.failure_payload()
-
-    def handle() -> failure.FailureRecord | None:
-        return failure.handle(error, payload=payload, queue=reservation.queue, worker_id=worker_id, job=job)
-
-    record = reconnect.until_done(handle, "recording a failure", give_up)
-    send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
-    return digest(record.encode())[:12] if record is not None else None
-
-
-def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
-    """Send a Django signal; a receiver that raises is logged, never fatal to the worker."""
-    for receiver, result in signal.send_robust(sender=sender, **kwargs):
-        if isinstance(result, Exception):
-            logger.error("Receiver %r of a django_resque signal raised: %r", receiver, result)
-
-
-def registered_job(reservation: Reservation) -> Job | None:
-    """The registered job a reservation names, or None (never an import)."""
-    return registry.lookup(reservation.name) if registry.is_registered(reservation.name) else None
-
-
 def timeout_for(reservation: Reservation, default: float | None) -> float | None:
     """``@job(timeout=...)``, else the worker's ``--timeout``, else RESQUE['JOB_TIMEOUT']."""
-    job = registered_job(reservation)
+    job = registry.find(reservation.name)
     if job is not None and job.timeout is not None:
         return job.timeout
     return default if default is not None else conf.get("JOB_TIMEOUT")

@@ -37,12 +37,12 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from .. import conf, connection
-from ..signals import after_pool_fork, before_pool_fork
-from . import perform, pool_record, reconnect, title, warm_up
+from .. import conf, connection, pools, reconnect
+from ..signals import after_pool_fork, before_pool_fork, send
+from ..workers import STARTED_FORMAT
+from . import title, warm_up
 from .fork import describe_exit
 from .process_signals import SignalFlags
-from .registry import STARTED_FORMAT
 from .worker import Worker, WorkerOptions
 
 logger = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ class Pool:
 
     def start_worker(self, line: str) -> int:
         queues = line.split(",")
-        perform.send(before_pool_fork, None, queues=queues)
+        send(before_pool_fork, None, queues=queues)
         connections.close_all()  # a receiver may have connected: no DB connection crosses a fork
         pid = os.fork()
         if pid:
@@ -168,7 +168,7 @@ class Pool:
             quit_with_manager(self.pid)
             connection.reset()
             worker = Worker(dataclasses.replace(self.options, queues=queues))
-            perform.send(after_pool_fork, None, queues=queues, worker_id=worker.id)
+            send(after_pool_fork, None, queues=queues, worker_id=worker.id)
             worker.work()
         except BaseException:
             logger.exception("Worker process %d crashed", os.getpid())
@@ -285,7 +285,7 @@ class Pool:
             return
         workers = {pid: worker.line for pid, worker in self.workers.items()}
         try:
-            pool_record.save(self.pid, self.started, self.lines, workers)
+            pools.save(self.pid, self.started, self.lines, workers)
             self.record_due = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
             self.record_backoff.reset()
         except reconnect.CONNECTION_ERRORS as exc:
@@ -295,7 +295,7 @@ class Pool:
 
     def remove_record(self) -> None:
         try:
-            pool_record.remove(self.pid)
+            pools.remove(self.pid)
         except reconnect.CONNECTION_ERRORS as exc:
             logger.warning("Could not remove the pool's record from Redis (%s); it expires", exc)
 

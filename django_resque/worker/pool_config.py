@@ -16,22 +16,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
-
 from .. import conf, queue
-from ..exceptions import InvalidQueueNameError
+from ..exceptions import DuplicateKeyError, InvalidQueueNameError, PoolConfigError
 
 ENVIRONMENT_VARIABLES = ("RACK_ENV", "RAILS_ENV", "RESQUE_ENV")  # resque-pool's order
 CONFIG_VARIABLE = "RESQUE_POOL_CONFIG"
 YAML_SUFFIXES = (".yml", ".yaml")
-
-
-class PoolConfigError(ImproperlyConfigured):
-    """The pool config cannot be used; the message names the file, line or entry at fault."""
-
-    def __init__(self, message: str, entry: object = None) -> None:
-        super().__init__(message)
-        self.entry = entry  # the key at fault, for finding its line in a file
 
 
 def environment(given: str | None = None) -> str | None:
@@ -68,7 +58,7 @@ def parse_json(text: str, path: Path) -> Any:
         return json.loads(text, object_pairs_hook=_refuse_duplicates)
     except json.JSONDecodeError as exc:
         raise PoolConfigError("%s, line %d: not valid JSON: %s." % (path, exc.lineno, exc.msg)) from None
-    except _DuplicateKey as exc:
+    except DuplicateKeyError as exc:
         raise PoolConfigError(_with_line("%s: %r appears twice." % (path, exc.key), text, exc.key)) from None
 
 
@@ -122,17 +112,11 @@ def queue_line(key: object, origin: str) -> str:
     return ",".join(names)
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: dict[str, Any] = {}
     for key, value in pairs:
         if key in seen:
-            raise _DuplicateKey(key)
+            raise DuplicateKeyError(key)
         seen[key] = value
     return seen
 

@@ -21,14 +21,15 @@ import os
 
 import redis
 
+from .. import inflight, reconnect
 from ..connection import get_redis
-from . import reconnect, reserve, title
+from . import title
 from .fork import ChildChannel
 
 logger = logging.getLogger(__name__)
 
 
-def await_first_job(channel: ChildChannel, parent: int, connect: bool = True) -> reserve.Reservation | None:
+def await_first_job(channel: ChildChannel, parent: int, connect: bool = True) -> inflight.Reservation | None:
     """In the spare: get ready, then wait for the parent's job; None if the parent left.
 
     ``connect``: open the Redis connection now, for a child that will reserve jobs itself.
@@ -40,7 +41,7 @@ def await_first_job(channel: ChildChannel, parent: int, connect: bool = True) ->
     if record is None:
         return None
     channel.received()  # from now on the job may have run: the parent must not retry it
-    return reserve.parse_record(record)
+    return inflight.parse_record(record)
 
 
 def warm_up() -> None:

@@ -20,7 +20,7 @@ Announcements that arrive while the worker is busy wait in the socket: the next 
 reads them all and returns, and the worker reserves once more. If the server drops the
 subscription (its pub/sub output buffer limit, a restart), the next wait subscribes
 again. If it refuses the connection (``maxclients``), the worker polls every
-``--interval`` and says so once (``capacity.py``).
+``--interval`` and says so once (``django_resque/capacity.py``).
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ from typing import Any
 
 import redis
 
-from .. import keys
+from .. import capacity, keys
 from ..connection import get_redis
-from . import capacity
-from .reserve import watches
+from ..inflight import watches
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import time
 from typing import TYPE_CHECKING
 
 from ..exceptions import DirtyExitError, JobTimeoutError, ResqueError
+from ..inflight import Finished, Reservation
 from .fork import JobProcess, describe_exit
-from .reserve import Finished, Reservation
 
 if TYPE_CHECKING:
     from .worker import Worker

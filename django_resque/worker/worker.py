@@ -22,12 +22,12 @@ from typing import NoReturn
 from django.db import connections
 from django.db.backends.signals import connection_created
 
-from .. import conf, held_connection, queue_hints, scripts
+from .. import capacity, conf, held_connection, inflight, pruning, queue_hints, reconnect, scripts, workers
 from ..exceptions import DirtyExitError
-from ..signals import before_first_fork, before_fork
-from . import capacity, child, fork_server, perform, pruning, reconnect, recovery, registry, reserve, title, warm_up
+from ..signals import before_first_fork, before_fork, send
+from . import child, fork_server, perform, title, warm_up
 from .fork import AwaitingChild, JobProcess
-from .fork_server import ForkServer, ForkServerGone
+from .fork_server import ForkServer, ForkServerGoneError
 from .inline import InlineLimits
 from .process_signals import STOP_SIGNALS, SignalFlags
 from .waiting import QueueWaiter
@@ -59,7 +59,7 @@ class Worker:
     def __init__(self, options: WorkerOptions) -> None:
         self.options = options
         self.queues = list(options.queues)
-        self.id = registry.worker_id(self.queues)
+        self.id = workers.worker_id(self.queues)
         self.flags = SignalFlags()
         self.intent = self.flags.intent
         self.waiter = QueueWaiter(self.queues, options.interval)
@@ -69,7 +69,7 @@ class Worker:
         self.fork_server: ForkServer | None = None
         self.fork_server_due = 0.0  # when a fork server may be (re)started
         self.fork_server_backoff = reconnect.Backoff(first=1.0, cap=60.0)
-        self.finished: reserve.Finished | None = None  # done; its record goes with the next reserve
+        self.finished: inflight.Finished | None = None  # done; its record goes with the next reserve
         self.awaiting: AwaitingChild | None = None  # the job process of ``finished``, awaiting word
         self.db_connected = True  # until the first close: anything before us may have connected
         connection_created.connect(self._note_db_connection)
@@ -108,7 +108,7 @@ class Worker:
     def register(self) -> None:
         title.starting()  # before our id is in Redis, so a pruner on this host sees a Resque process
         self.prune()
-        registry.register(self.id)
+        workers.register(self.id)
         queue_hints.hint_worker(self.queues)
         for source in JOB_PROCESS_SCRIPTS:  # loaded once here, known to every child forked
             scripts.load(source)
@@ -126,14 +126,14 @@ class Worker:
                 self.finish_now()
                 self.idle(self.options.interval)
                 return True
-            reservation = reserve.reserve(self.id, self.queues, self.finished)
+            reservation = inflight.reserve(self.id, self.queues, self.finished)
             reconnect.log_back(self.backoff, "working again")
             self.record_finished()
             if reservation is None and self.options.burst:
                 return False
-            if isinstance(reservation, reserve.Reservation):
+            if isinstance(reservation, inflight.Reservation):
                 self.process(reservation)
-            elif reservation is reserve.PAUSED:
+            elif reservation is inflight.PAUSED:
                 self.idle(self.options.interval)
             else:
                 self.wait_for_jobs()
@@ -150,7 +150,7 @@ class Worker:
         # another finds nothing and waits for the next one, so losing never spins.
         self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
 
-    def process(self, reservation: reserve.Reservation) -> None:
+    def process(self, reservation: inflight.Reservation) -> None:
         if self.options.fork:
             self.fork_and_watch(reservation)
         else:
@@ -173,12 +173,12 @@ class Worker:
 
     def unregister(self) -> bool:
         self.finish_now()
-        recovery.recover(self.id, DirtyExitError("Job still being processed"))
-        registry.unregister_keys(self.id)
+        inflight.recover(self.id, DirtyExitError("Job still being processed"))
+        workers.unregister_keys(self.id)
         return True
 
     # Fork mode
-    def fork_and_watch(self, reservation: reserve.Reservation, use_spare: bool = True) -> None:
+    def fork_and_watch(self, reservation: inflight.Reservation, use_spare: bool = True) -> None:
         process, handed = self.job_process_for(reservation, use_spare)
         title.forked(process.pid)
         watch = ChildWatch(self, process, reservation, perform.timeout_for(reservation, self.options.timeout))
@@ -200,7 +200,7 @@ class Worker:
         elif watch.in_flight or (process.status != 0 and self.finished is None):
             self.recover_from_child(watch)
 
-    def job_process_for(self, reservation: reserve.Reservation, use_spare: bool) -> tuple[JobProcess, bool]:
+    def job_process_for(self, reservation: inflight.Reservation, use_spare: bool) -> tuple[JobProcess, bool]:
         """The pre-forked process, handed the job's record; else one forked for the job.
 
         The flag says whether the job was handed over.
@@ -211,7 +211,7 @@ class Worker:
                 return spare, True
             self.discard(spare)
         self.before_forking()
-        perform.send(before_fork, None, worker_id=self.id, reservation=reservation)
+        send(before_fork, None, worker_id=self.id, reservation=reservation)
         target = functools.partial(
             child.run, reservation, self.id, self.queues, self.options.jobs_per_fork, self.options.timeout
         )
@@ -238,7 +238,7 @@ class Worker:
         if server is not None:
             try:
                 return server.spawn()
-            except ForkServerGone as exc:
+            except ForkServerGoneError as exc:
                 logger.warning("Fork server %d is gone (%s); the worker forks until it is replaced", server.pid, exc)
                 self.stop_fork_server()
                 self.delay_fork_server()
@@ -287,7 +287,7 @@ class Worker:
 
     def before_forking(self) -> None:
         if not self.has_forked:
-            perform.send(before_first_fork, None, worker_id=self.id)
+            send(before_first_fork, None, worker_id=self.id)
             self.has_forked = True
             # What is loaded now (Django, the jobs) is never collected in a child: a
             # child's full collection would otherwise copy every page it shares with us.
@@ -323,18 +323,18 @@ class Worker:
     def recover_from_child(self, watch: ChildWatch) -> None:
         error = watch.exit_error()
         reconnect.until_done(
-            lambda: recovery.recover(self.id, error, counted=True), "recovering a job", lambda: self.intent.forced >= 2
+            lambda: inflight.recover(self.id, error, counted=True), "recovering a job", lambda: self.intent.forced >= 2
         )
 
     # No-fork mode
-    def perform_inline(self, reservation: reserve.Reservation) -> None:
+    def perform_inline(self, reservation: inflight.Reservation) -> None:
         timeout = perform.timeout_for(reservation, self.options.timeout)
         limits = InlineLimits(timeout, reservation.name)
         self.flags.on_kill_request = functools.partial(self._terminate_inline, limits)
         title.processing(reservation.queue, reservation.name)
         try:
             failed = perform.work(reservation, self.id, lambda: self.intent.forced >= 2, limits, finish_record=False)
-            self.finished = reserve.Finished(reservation.record, failed)
+            self.finished = inflight.Finished(reservation.record, failed)
         finally:
             self.flags.on_kill_request = None
         self.intent.take_kill_request()
@@ -347,7 +347,7 @@ class Worker:
         interval = conf.get("HEARTBEAT_INTERVAL")
         while not self._stop_heartbeat.wait(interval):
             try:
-                registry.heartbeat(self.id)
+                workers.heartbeat(self.id)
             except Exception as exc:  # the thread must outlive any error, or pruning takes us
                 logger.warning("Heartbeat of %s failed: %s", self.id, exc)
 
@@ -358,7 +358,7 @@ class Worker:
             return
         self.next_tick = time.monotonic() + conf.get("HEARTBEAT_INTERVAL")
         if self.options.fork:
-            registry.heartbeat(self.id)
+            workers.heartbeat(self.id)
         self.prune(periodic=True)
 
     def prune(self, periodic: bool = False) -> None:
@@ -379,7 +379,7 @@ class Worker:
 
     def update_pause(self) -> bool:
         if self.intent.pause_changed:
-            registry.set_paused(self.id, self.intent.paused)
+            workers.set_paused(self.id, self.intent.paused)
             self.intent.pause_changed = False
             logger.info("Worker %s %s", self.id, "paused" if self.intent.paused else "resumed")
             if self.intent.paused:
@@ -389,7 +389,7 @@ class Worker:
     def finish_now(self) -> None:
         """Finish the last job's record without waiting for a reserve (pausing, stopping)."""
         if self.finished is not None:
-            registry.finish(self.id, self.finished.record, self.finished.failed)
+            inflight.finish(self.id, self.finished.record, self.finished.failed)
             self.record_finished()
 
     def record_finished(self) -> None:
@@ -408,7 +408,7 @@ class Worker:
         Our finished job's record still there: the call never ran, the next reserve
         finishes it. Anything else: it ran; a job it recorded that we never saw is worked.
         """
-        orphan = reserve.current(self.id)
+        orphan = inflight.current(self.id)
         self.check_orphan = False
         if self.finished is not None and orphan is not None and orphan.record == self.finished.record:
             return

@@ -7,14 +7,12 @@ import json
 
 import pytest
 
-from django_resque import keys
+from django_resque import delayed, keys, workers
 from django_resque import queue as queues
 from django_resque.failure import api as failure_api
 from django_resque.failure import from_exception, save
 from django_resque.payload import build
 from django_resque.payload import dumps as payload_dumps
-from django_resque.scheduler import delayed
-from django_resque.worker import registry
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -179,7 +177,7 @@ def test_failed_jobs_bulk_actions_show_their_progress_and_result(admin_page, rea
 def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
     busy, idle, gone = "web-1:4242:mail,reports", "web-2:5151:*", "web-3:777:payments"
     for worker_id in (busy, idle, gone):
-        registry.register(worker_id)
+        workers.register(worker_id)
     real_redis.set(
         keys.worker(busy),
         payload_dumps(
@@ -195,13 +193,13 @@ def test_workers_and_prune_a_stale_one(admin_page, real_redis, screenshot):
     screenshot(page, "workers")
     page.click("#result_list tr:has-text('web-3') button:has-text('Prune')")
     page.wait_for_selector("text=Pruned 1 stale worker(s): web-3:777:payments.")
-    assert [info.id for info in registry.all_workers()] == [busy, idle]
+    assert [info.id for info in workers.all_workers()] == [busy, idle]
     assert page.dialogs == []
 
 
 def test_workers_grouped_by_host_and_pool_with_the_pools_listed(admin_page, real_redis):
     for worker_id in ("web-1:5:solo", "web-1:101:mail", "web-1:100:mail", "web-0:9:mail"):
-        registry.register(worker_id)
+        workers.register(worker_id)
     real_redis.zadd(keys.pools(), {"web-1:99": 4102444800})
     lines = json.dumps({"mail": 2, XSS: 1})
     real_redis.hset(keys.pool("web-1:99"), mapping={"lines": lines, "workers": '{"100": "mail", "101": "mail"}'})

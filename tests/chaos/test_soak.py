@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import pytest
 import redis
 
-from django_resque import keys
+from django_resque import delayed, keys
 from django_resque.payload import build
-from django_resque.scheduler import delayed, dynamic
+from django_resque.scheduler import dynamic
 from tests.integration.worker.conftest import children_of as children
 from tests.integration.worker.conftest import failures, fork_servers_of, job_processes_of, wait_until
 from tests.support import jobs

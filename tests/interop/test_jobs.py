@@ -10,7 +10,7 @@ import pytest
 import django_resque
 from django_resque import failure, info, retry, unique
 from django_resque.failure import api as failures_api
-from django_resque.worker import all_workers
+from django_resque.workers import all_workers
 from tests.support import jobs
 
 from .conftest import done, failures, ran, settle, wait_until

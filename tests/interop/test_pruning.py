@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from django_resque.worker import pruning
+from django_resque import pruning
 
 from .conftest import failures, wait_until
 

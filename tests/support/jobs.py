@@ -9,7 +9,7 @@ import time
 
 from django_resque import job
 from django_resque.connection import get_redis
-from django_resque.exceptions import DontPerform
+from django_resque.exceptions import DontPerformError
 
 DONE_KEY = "test:done"
 
@@ -142,7 +142,7 @@ class Skipped:
 
     @classmethod
     def before_perform_skip(cls) -> None:
-        raise DontPerform("not today")
+        raise DontPerformError("not today")
 
     @classmethod
     def perform(cls) -> None:

@@ -1,9 +1,9 @@
 import pytest
 
+from django_resque import delayed
 from django_resque import queue as queues
 from django_resque.exceptions import InvalidQueueNameError, MalformedPayloadError
 from django_resque.payload import build
-from django_resque.scheduler import delayed
 
 
 def test_push_size_peek_and_remove(fake_redis):

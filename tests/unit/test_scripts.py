@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from django_resque import keys, scripts
+from django_resque import inflight, keys, scripts
 from django_resque.connection import get_redis
-from django_resque.worker import reserve
 
 
 def _push(name: str, raw: bytes) -> None:
@@ -17,26 +16,26 @@ def _push(name: str, raw: bytes) -> None:
 def test_reserve_takes_the_first_non_empty_queue_and_records_it(fake_redis):
     _push("low", b'{"class":"A","args":[1]}')
     _push("high", b'{"class":"B","args":[2]}')
-    got = reserve.reserve("h:1:high,low", ["high", "low"])
+    got = inflight.reserve("h:1:high,low", ["high", "low"])
     assert got.queue == "high" and got.payload == {"class": "B", "args": [2]}
     stored = fake_redis.get(keys.worker("h:1:high,low"))
     assert stored == got.record
     assert list(json.loads(stored)) == ["queue", "run_at", "payload"]
     assert stored.endswith(b',"payload":{"class":"B","args":[2]}}')
-    assert reserve.reserve("h:1:high,low", ["high", "low"]).queue == "low"
-    assert reserve.reserve("h:1:high,low", ["high", "low"]) is None
+    assert inflight.reserve("h:1:high,low", ["high", "low"]).queue == "low"
+    assert inflight.reserve("h:1:high,low", ["high", "low"]) is None
 
 
 def test_reserve_expands_globs_sorted_and_skips_duplicates(fake_redis):
     for name in ("mail_b", "mail_a", "other"):
         _push(name, b'{"class":"%s","args":[]}' % name.encode())
-    order = [reserve.reserve("w", ["other", "mail_*", "*"]).queue for _ in range(3)]
+    order = [inflight.reserve("w", ["other", "mail_*", "*"]).queue for _ in range(3)]
     assert order == ["other", "mail_a", "mail_b"]
 
 
 def test_reserve_keeps_a_payload_that_is_not_json_as_a_string(fake_redis):
     _push("q", b"{broken")
-    got = reserve.reserve("w", ["q"])
+    got = inflight.reserve("w", ["q"])
     assert got.payload == "{broken" and got.name == ""
     assert got.failure_payload() == {"raw": "{broken"}
 
@@ -44,12 +43,12 @@ def test_reserve_keeps_a_payload_that_is_not_json_as_a_string(fake_redis):
 def test_reserve_honours_pause_all_workers(fake_redis):
     _push("q", b'{"class":"A","args":[]}')
     fake_redis.set(keys.pause_all(), "True")
-    assert reserve.reserve("w", ["q"]) is reserve.PAUSED
+    assert inflight.reserve("w", ["q"]) is inflight.PAUSED
     assert fake_redis.llen(keys.queue("q")) == 1
 
 
 def test_matching_queues_agrees_with_the_script():
-    assert reserve.matching_queues(["b", "a?", "*"], ["a1", "b", "c", "a2"]) == ["b", "a1", "a2", "c"]
+    assert inflight.matching_queues(["b", "a?", "*"], ["a1", "b", "c", "a2"]) == ["b", "a1", "a2", "c"]
 
 
 def test_finish_only_deletes_the_expected_record(fake_redis):
@@ -77,42 +76,42 @@ def test_push_script_still_works_after_the_server_forgot_it(fake_redis):
 def test_reserve_finishes_the_last_job_first_and_counts_it(fake_redis):
     _push("q", b'{"class":"A","args":[1]}')
     _push("q", b'{"class":"A","args":[2]}')
-    first = reserve.reserve("w", ["q"])
-    second = reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=True))
+    first = inflight.reserve("w", ["q"])
+    second = inflight.reserve("w", ["q"], inflight.Finished(first.record, failed=True))
     assert second.payload["args"] == [2]
     assert fake_redis.get(keys.worker("w")) == second.record
     counts = {name: fake_redis.get(keys.stat(name)) for name in ("processed", "failed")}
     assert counts == {"processed": b"1", "failed": b"1"}
     assert fake_redis.get(keys.stat("processed", "w")) == b"1"
-    assert reserve.reserve("w", ["q"], reserve.Finished(second.record, failed=False)) is None
+    assert inflight.reserve("w", ["q"], inflight.Finished(second.record, failed=False)) is None
     assert fake_redis.get(keys.worker("w")) is None
     assert fake_redis.get(keys.stat("processed")) == b"2" and fake_redis.get(keys.stat("failed")) == b"1"
 
 
 def test_reserve_leaves_a_record_that_is_no_longer_the_finished_one(fake_redis):
     fake_redis.set(keys.worker("w"), b"someone else's")
-    assert reserve.reserve("w", ["q"], reserve.Finished(b"ours", failed=False)) is None
+    assert inflight.reserve("w", ["q"], inflight.Finished(b"ours", failed=False)) is None
     assert fake_redis.get(keys.worker("w")) == b"someone else's"
     assert fake_redis.get(keys.stat("processed")) is None
 
 
 def test_reserve_finishes_even_when_workers_are_paused(fake_redis):
     _push("q", b'{"class":"A","args":[]}')
-    first = reserve.reserve("w", ["q"])
+    first = inflight.reserve("w", ["q"])
     _push("q", b'{"class":"A","args":[]}')
     fake_redis.set(keys.pause_all(), "true")
-    assert reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=False)) is reserve.PAUSED
+    assert inflight.reserve("w", ["q"], inflight.Finished(first.record, failed=False)) is inflight.PAUSED
     assert fake_redis.get(keys.worker("w")) is None and fake_redis.get(keys.stat("processed")) == b"1"
 
 
 def test_an_identical_next_job_never_gets_the_finished_record(fake_redis, monkeypatch):
     """After a lost reply, worker:<id> equal to the finished record must mean "did not run"."""
-    monkeypatch.setattr(reserve.time, "time", lambda: 1_800_000_000.0)
+    monkeypatch.setattr(inflight.time, "time", lambda: 1_800_000_000.0)
     for _ in range(3):
         _push("q", b'{"class":"A","args":[]}')
-    first = reserve.reserve("w", ["q"])
-    second = reserve.reserve("w", ["q"], reserve.Finished(first.record, failed=False))
-    third = reserve.reserve("w", ["q"], reserve.Finished(second.record, failed=False))
+    first = inflight.reserve("w", ["q"])
+    second = inflight.reserve("w", ["q"], inflight.Finished(first.record, failed=False))
+    third = inflight.reserve("w", ["q"], inflight.Finished(second.record, failed=False))
     assert json.loads(first.record)["run_at"] == "2027-01-15T08:00:00Z"
     assert json.loads(second.record)["run_at"] == "2027-01-15T08:00:01Z"  # one second later, only here
     assert third.record == first.record

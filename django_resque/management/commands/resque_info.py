@@ -7,11 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_resque import stats
+from django_resque import delayed, pools, stats
 from django_resque.exceptions import ResqueConnectionError
 from django_resque.management.pipes import quiet_when_the_reader_leaves
-from django_resque.scheduler import delayed
-from django_resque.worker import pool_record
 
 
 class Command(BaseCommand):
@@ -24,28 +22,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             sizes, summary = stats.snapshot()
-            pools = pool_record.all_pools()
+            running = pools.all_pools()
             # Jobs waiting for a time (enqueue_in / enqueue_at), as the admin overview counts them.
             summary = {**summary, "delayed": delayed.count_all()}
         except ResqueConnectionError as exc:
             raise CommandError(str(exc)) from exc
         if options["json"]:
-            described = [_pool_json(pool) for pool in pools]
+            described = [_pool_json(pool) for pool in running]
             self.stdout.write(json.dumps({**summary, "queue_sizes": sizes, "pools": described}, sort_keys=True))
             return
         for key in ("pending", "delayed", "processed", "failed", "failed_total", "queues", "workers", "working"):
             self.stdout.write(f"{key:>10}: {summary[key]}")
-        self.stdout.write(f"{'pools':>10}: {len(pools)}")
+        self.stdout.write(f"{'pools':>10}: {len(running)}")
         if sizes:
             width = max(len(name) for name in sizes)
             self.stdout.write("")
             for name, size in sizes.items():
                 self.stdout.write(f"  {name:<{width}}  {size}")
-        for pool in pools:
+        for pool in running:
             lines = ", ".join("%s %d/%d" % (line, pool.running(line), wanted) for line, wanted in pool.lines.items())
             self.stdout.write(f"\n  pool {pool.id} (since {pool.started}): {lines}")
 
 
-def _pool_json(pool: pool_record.PoolInfo) -> dict[str, Any]:
+def _pool_json(pool: pools.PoolInfo) -> dict[str, Any]:
     lines = {line: {"wanted": wanted, "running": pool.running(line)} for line, wanted in pool.lines.items()}
     return {"id": pool.id, "host": pool.host, "pid": pool.pid, "started": pool.started, "lines": lines}

@@ -4,7 +4,8 @@ import datetime as dt
 import os
 import socket
 
-from django_resque.scheduler import delayed, dynamic, mover
+from django_resque import delayed
+from django_resque.scheduler import dynamic, mover
 from django_resque.scheduler.lock import MasterLock
 from tests.support import jobs as support
 

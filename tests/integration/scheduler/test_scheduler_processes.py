@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from django_resque import keys
+from django_resque import delayed, keys
 from django_resque.payload import build
-from django_resque.scheduler import delayed, dynamic
+from django_resque.scheduler import dynamic
 from django_resque.scheduler.lock import holder
 
 from .conftest import lock_value, wait_until

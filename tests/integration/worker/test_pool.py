@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from django_resque.worker import pool_record
+from django_resque import pools
 from tests.support import jobs
 
 from .conftest import done, failures, is_gone, parent_of, pid_alive, title_has, wait_until
@@ -51,7 +51,7 @@ def test_three_lines_start_the_right_workers_on_the_right_queues_and_quit_stops_
     workers = wait_until(lambda: shaped(real_redis, lines), what="the pool's shape")
     assert all(parent_of(pid) == manager.pid for pids in workers.values() for pid in pids)
     wait_until(lambda: title_has(manager.pid, b"resque-pool-manager: managing ["), what="the manager's title")
-    [pool] = wait_until(pool_record.all_pools, what="the pool's record")
+    [pool] = wait_until(pools.all_pools, what="the pool's record")
     assert (pool.pid, pool.lines) == (manager.pid, lines)
     assert {line: {pid for pid, of in pool.workers.items() if of == line} for line in lines} == workers
 

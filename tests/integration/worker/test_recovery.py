@@ -55,7 +55,7 @@ def test_dirty_exit_requeue_option_puts_the_job_back(real_redis, start_worker, s
         '{"queue":"test","run_at":"2026-11-22T13:09:08Z","payload":{"class":"tests.support.jobs.remember","args":["again"]}}',
     )
     settings.RESQUE = {**settings.RESQUE, "DIRTY_EXIT": "requeue"}
-    from django_resque.worker import pruning
+    from django_resque import pruning
 
     pruning.prune_dead_workers("tester:1:test", ["test"])
     assert real_redis.lrange("resque:queue:test", 0, -1) == [

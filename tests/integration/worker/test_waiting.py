@@ -6,8 +6,7 @@ import os
 import threading
 import time
 
-from django_resque import keys
-from django_resque.worker import capacity
+from django_resque import capacity, keys
 from django_resque.worker.waiting import QueueWaiter
 from tests.support import jobs
 

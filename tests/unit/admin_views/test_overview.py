@@ -1,10 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from django_resque import keys, metrics
+from django_resque import delayed, keys, metrics
 from django_resque import queue as queues
 from django_resque.payload import build
-from django_resque.scheduler import delayed
 
 
 def url(name):

@@ -6,14 +6,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from django_resque import keys
+from django_resque import delayed, keys, workers
 from django_resque import queue as queues
 from django_resque.admin_views import bulk_runs
 from django_resque.failure import api as failure_api
 from django_resque.failure import from_exception, save
 from django_resque.payload import build
-from django_resque.scheduler import delayed
-from django_resque.worker import registry
 
 RAW = b'{"class":"X","args":[1]}'
 JOB = {"index": "0", "length": str(len(RAW)), "digest": hashlib.sha1(RAW).hexdigest()}
@@ -70,7 +68,7 @@ ACTIONS = [
     ),
     ("failedjob_all", [], {"action": "retry"}, lambda: _runs_ended() and queues.size("broken") == 1),
     ("failedjob_clear", [], {}, lambda: failure_api.count() == 0),
-    ("worker_prune", [], {"worker": STALE_WORKER}, lambda: registry.find(STALE_WORKER) is None),
+    ("worker_prune", [], {"worker": STALE_WORKER}, lambda: workers.find(STALE_WORKER) is None),
 ]
 ACTION_IDS = [action[0] for action in ACTIONS]
 
@@ -89,7 +87,7 @@ def url(name, args):
 
 @pytest.fixture(autouse=True)
 def state(fake_redis, settings):
-    registry.register(STALE_WORKER)
+    workers.register(STALE_WORKER)
     fake_redis.hset(keys.heartbeats(), STALE_WORKER, "2020-01-01T00:00:00+00:00")
     queues.push("q", build("X", [1]))
     delayed.schedule(STAMP, "later", build("X", [2]))
@@ -107,7 +105,7 @@ def nothing_changed():
         and queues.size("ticks") == 0
         and queues.size("broken") == 0
         and failure_api.count() == 1
-        and registry.find(STALE_WORKER) is not None
+        and workers.find(STALE_WORKER) is not None
     )
 
 

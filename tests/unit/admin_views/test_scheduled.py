@@ -3,9 +3,9 @@ import hashlib
 import pytest
 from django.urls import reverse
 
+from django_resque import delayed
 from django_resque import queue as queues
 from django_resque.payload import build
-from django_resque.scheduler import delayed
 
 T1, T2 = 4_000_000_000, 4_000_000_060
 

@@ -3,8 +3,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from django_resque import keys
-from django_resque.worker import registry
+from django_resque import keys, workers
 
 
 def url(name):
@@ -12,10 +11,10 @@ def url(name):
 
 
 @pytest.fixture
-def workers(fake_redis):
+def some_workers(fake_redis):
     busy, idle, dead = "h1:10:mail,reports", "h1:11:*", "h2:12:mail"
     for wid in (busy, idle, dead):
-        registry.register(wid)
+        workers.register(wid)
     fake_redis.set(
         keys.worker(busy),
         '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{"class":"Send","args":["<b>x</b>"]}}',
@@ -25,7 +24,7 @@ def workers(fake_redis):
     return busy, idle, dead
 
 
-def test_list_shows_each_worker(viewer_client, workers):
+def test_list_shows_each_worker(viewer_client, some_workers):
     response = viewer_client.get(url("changelist"))
     assert response.status_code == 200
     rows = {row.cells[1].text: row for row in response.context["rows"]}
@@ -37,36 +36,36 @@ def test_list_shows_each_worker(viewer_client, workers):
     assert "&lt;b&gt;x&lt;/b&gt;" in content and "<b>x</b>" not in content
 
 
-def test_only_stale_workers_get_a_prune_button(changer_client, workers):
+def test_only_stale_workers_get_a_prune_button(changer_client, some_workers):
     rows = changer_client.get(url("changelist")).context["rows"]
     assert [bool(row.actions) for row in rows] == [False, False, True]
 
 
-def test_prune_one_stale_worker(changer_client, workers):
-    busy, idle, dead = workers
+def test_prune_one_stale_worker(changer_client, some_workers):
+    busy, idle, dead = some_workers
     changer_client.post(url("prune"), {"worker": dead})
-    assert [w.id for w in registry.all_workers()] == [busy, idle]
+    assert [w.id for w in workers.all_workers()] == [busy, idle]
 
 
-def test_a_fresh_worker_is_not_pruned(changer_client, workers):
-    _busy, idle, _dead = workers
+def test_a_fresh_worker_is_not_pruned(changer_client, some_workers):
+    _busy, idle, _dead = some_workers
     response = changer_client.post(url("prune"), {"worker": idle}, follow=True)
-    assert len(registry.all_workers()) == 3
+    assert len(workers.all_workers()) == 3
     assert "Nothing pruned" in " ".join(str(m) for m in response.context["messages"])
 
 
-def test_prune_every_stale_worker(changer_client, workers):
+def test_prune_every_stale_worker(changer_client, some_workers):
     changer_client.post(url("prune"), {"worker": "*"})
-    assert len(registry.all_workers()) == 2
+    assert len(workers.all_workers()) == 2
 
 
-def test_prune_needs_a_worker(changer_client, workers):
+def test_prune_needs_a_worker(changer_client, some_workers):
     assert changer_client.post(url("prune"), {}).status_code == 400
 
 
 def test_workers_are_grouped_by_host_then_pool_and_pools_listed(viewer_client, fake_redis):
     for wid in ("h1:30:solo", "h1:21:mail", "h1:20:mail", "h1:22:reports", "h0:40:mail"):
-        registry.register(wid)
+        workers.register(wid)
     fake_redis.zadd(keys.pools(), {"h1:7": 4102444800})
     record = {"lines": '{"mail": 2, "reports": 2}', "workers": '{"20": "mail", "21": "mail", "22": "reports"}'}
     fake_redis.hset(keys.pool("h1:7"), mapping={**record, "started": "2026-12-03 08:00:00 +0000"})

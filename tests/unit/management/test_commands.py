@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from django_resque import keys
-from django_resque.worker import pool_record
+from django_resque import keys, pools
 from tests.support import jobs as support
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -99,7 +98,7 @@ def test_resque_info_says_when_redis_is_down(settings, monkeypatch):
 
 
 def test_resque_info_shows_the_pools(fake_redis):
-    pool_record.save(4242, "2026-12-03 08:00:00 +0000", {"mail": 2, "reports": 1}, {10: "mail", 11: "reports"})
+    pools.save(4242, "2026-12-03 08:00:00 +0000", {"mail": 2, "reports": 1}, {10: "mail", 11: "reports"})
     table = _call("resque_info")
     assert "pools: 1" in table
     assert "pool %s:4242 (since 2026-12-03 08:00:00 +0000): mail 1/2, reports 1/1" % socket.gethostname() in table

@@ -2,10 +2,10 @@
 
 import json
 
-from django_resque import keys
+from django_resque import delayed, keys
 from django_resque.failure.redis import RedisFailure
 from django_resque.payload import build
-from django_resque.scheduler import delayed, mover
+from django_resque.scheduler import mover
 
 NOW = 2_000_000_000
 

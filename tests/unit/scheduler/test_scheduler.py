@@ -5,10 +5,10 @@ import signal
 
 import pytest
 
-from django_resque import keys
+from django_resque import delayed, keys
 from django_resque.exceptions import InvalidScheduleError, ResqueConnectionError
 from django_resque.payload import build
-from django_resque.scheduler import delayed, dynamic
+from django_resque.scheduler import dynamic
 from django_resque.scheduler import scheduler as scheduler_module
 from django_resque.scheduler.lock import MasterLock
 from django_resque.scheduler.scheduler import Scheduler

@@ -11,9 +11,10 @@ import time
 
 import pytest
 
+from django_resque.exceptions import ForkServerGoneError
 from django_resque.worker import fork_server
 from django_resque.worker.fork import STATUS_LOST, describe_exit
-from django_resque.worker.fork_server import ForkServer, ForkServerGone
+from django_resque.worker.fork_server import ForkServer
 from tests.integration.worker.conftest import parent_of
 
 pytestmark = pytest.mark.skipif(not fork_server.supported(), reason="needs Linux pidfds (5.3+)")
@@ -91,7 +92,7 @@ def test_a_dead_fork_server_is_gone_and_the_status_of_its_job_process_is_lost(se
     process = server.spawn()
     os.kill(server.pid, signal.SIGKILL)
     os.waitpid(server.pid, 0)
-    with pytest.raises(ForkServerGone):
+    with pytest.raises(ForkServerGoneError):
         server.spawn()
     process.kill(signal.SIGKILL)
     try:
@@ -130,7 +131,7 @@ def test_a_silent_fork_server_is_taken_for_gone(server, monkeypatch):
     os.kill(server.pid, signal.SIGSTOP)
     monkeypatch.setattr(fork_server, "REPLY_SECONDS", 0.2)
     try:
-        with pytest.raises(ForkServerGone, match="no answer"):
+        with pytest.raises(ForkServerGoneError, match="no answer"):
             server.spawn()
     finally:
         os.kill(server.pid, signal.SIGCONT)

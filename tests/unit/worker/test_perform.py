@@ -7,17 +7,17 @@ import logging
 
 import pytest
 
-from django_resque import keys, signals
+from django_resque import inflight, keys, signals
 from django_resque.exceptions import JobTimeoutError
 from django_resque.failure import api
-from django_resque.worker import perform, reserve
+from django_resque.worker import perform
 from django_resque.worker.inline import InlineLimits
 from tests.support.jobs import DONE_KEY
 
 
-def _reserve(client, raw: bytes) -> reserve.Reservation:
+def _reserve(client, raw: bytes) -> inflight.Reservation:
     client.rpush(keys.queue("test"), raw)
-    return reserve.reserve("w:1:test", ["test"])
+    return inflight.reserve("w:1:test", ["test"])
 
 
 def _failed(client) -> list[dict]:
@@ -97,7 +97,7 @@ def test_a_payload_too_deep_fails_with_its_text_and_queue(fake_redis):
 def test_a_record_that_is_not_utf8_fails_with_its_text_and_queue(fake_redis):
     record = b'{"queue":"test","run_at":"x","payload":{"class":"\xff","args":[]}}'
     fake_redis.set(keys.worker("w:1:test"), record)  # as the reserve script writes it (fakeredis's cjson cannot)
-    assert perform.work(reserve.parse_record(record), "w:1:test") is True
+    assert perform.work(inflight.parse_record(record), "w:1:test") is True
     [failure] = _failed(fake_redis)
     assert (failure["exception"], failure["queue"]) == ("MalformedPayloadError", "test")
     assert "not UTF-8" in failure["error"]
@@ -127,8 +127,8 @@ def test_inline_limits_interrupt_a_long_job(fake_redis):
 
 def test_timeout_precedence(settings):
     settings.RESQUE = {**settings.RESQUE, "JOB_TIMEOUT": 9}
-    own = reserve.Reservation("test", b"", {"class": "tests.support.jobs.overrun", "args": []})
-    other = reserve.Reservation("test", b"", {"class": "tests.support.jobs.add", "args": []})
+    own = inflight.Reservation("test", b"", {"class": "tests.support.jobs.overrun", "args": []})
+    other = inflight.Reservation("test", b"", {"class": "tests.support.jobs.add", "args": []})
     assert perform.timeout_for(own, 5) == 1
     assert perform.timeout_for(other, 5) == 5
     assert perform.timeout_for(other, None) == 9

@@ -13,8 +13,10 @@ import threading
 import pytest
 import redis
 
+from django_resque import pools
+from django_resque.exceptions import PoolConfigError
 from django_resque.signals import after_pool_fork, before_pool_fork
-from django_resque.worker import pool, pool_config, pool_record
+from django_resque.worker import pool
 from django_resque.worker.pool import Pool, forwarding_stops, resque_pool_stops
 from django_resque.worker.worker import WorkerOptions
 
@@ -99,7 +101,7 @@ def test_hup_with_a_bad_config_keeps_the_shape(make_pool, caplog):
 
     def load():
         if configs[-1] is None:
-            raise pool_config.PoolConfigError("pool.json, line 3: not valid JSON")
+            raise PoolConfigError("pool.json, line 3: not valid JSON")
         return configs[-1]
 
     fake = make_pool({"mail": 1}, load=load)
@@ -226,12 +228,12 @@ def test_the_pool_is_recorded_and_removed(make_pool, fake_redis):
     fake = make_pool({"mail": 2, "reports": 0})
     fake.maintain()
     fake.save_record()
-    [info] = pool_record.all_pools()
+    [info] = pools.all_pools()
     assert (info.pid, info.lines, info.started) == (os.getpid(), {"mail": 2, "reports": 0}, fake.started)
     assert info.workers == {1000: "mail", 1001: "mail"} and info.running("mail") == 2
     assert 0 < fake_redis.ttl("resque:django_resque:pool:" + info.id) <= 300
     fake.remove_record()
-    assert pool_record.all_pools() == [] and fake_redis.keys("resque:django_resque:*") == []
+    assert pools.all_pools() == [] and fake_redis.keys("resque:django_resque:*") == []
 
 
 def test_an_expired_or_hostile_record_is_skipped_or_read_safely(fake_redis):
@@ -241,19 +243,19 @@ def test_an_expired_or_hostile_record_is_skipped_or_read_safely(fake_redis):
         "resque:django_resque:pool:odd:3",
         mapping={"lines": json.dumps({"a": "x", "\x1b[2Jb": 1}), "workers": "[not json", "started": b"\xff\n"},
     )
-    [info] = pool_record.all_pools()
+    [info] = pools.all_pools()
     assert (info.host, info.pid, info.lines, info.workers) == ("odd", 3, {"\ufffd[2Jb": 1}, {})
     assert info.started == "\ufffd\ufffd"  # invalid UTF-8 and a control character
     fake_redis.hset("resque:django_resque:pool:odd:3", "workers", json.dumps({"\u0661": "a", "7": "\x00a", "x": "b"}))
-    assert pool_record.all_pools()[0].workers == {7: "\ufffda"}
+    assert pools.all_pools()[0].workers == {7: "\ufffda"}
 
 
 def test_redis_away_delays_the_record_without_stopping_the_pool(make_pool, monkeypatch, caplog):
     def unreachable(*args):
         raise redis.ConnectionError("refused")
 
-    monkeypatch.setattr(pool_record, "save", unreachable)
-    monkeypatch.setattr(pool_record, "remove", unreachable)
+    monkeypatch.setattr(pools, "save", unreachable)
+    monkeypatch.setattr(pools, "remove", unreachable)
     fake = make_pool({"a": 1})
     fake.save_record()
     fake.remove_record()

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
+from django_resque.exceptions import PoolConfigError
 from django_resque.worker import pool_config
-from django_resque.worker.pool_config import PoolConfigError, load
+from django_resque.worker.pool_config import load
 
 
 @pytest.fixture(autouse=True)

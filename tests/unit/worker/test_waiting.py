@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from django_resque import keys
+from django_resque import delayed, keys, pruning
 from django_resque.failure import api as failures
 from django_resque.failure import from_exception, save
+from django_resque.inflight import watches
 from django_resque.payload import build
-from django_resque.scheduler import delayed, mover, runs
+from django_resque.scheduler import mover, runs
 from django_resque.scheduler.schedule import parse
-from django_resque.worker import pruning
-from django_resque.worker.reserve import watches
 from tests.support import jobs
 from tests.support import tasks as test_tasks
 

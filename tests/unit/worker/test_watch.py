@@ -9,8 +9,8 @@ import pytest
 
 from django_resque import keys
 from django_resque.exceptions import DirtyExitError, JobTimeoutError
+from django_resque.inflight import Finished, parse_record
 from django_resque.worker.fork import JobProcess
-from django_resque.worker.reserve import Finished, parse_record
 from django_resque.worker.watch import ChildWatch
 from django_resque.worker.worker import Worker, WorkerOptions
 

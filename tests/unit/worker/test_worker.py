@@ -11,8 +11,7 @@ import pytest
 import redis
 import setproctitle
 
-from django_resque import keys
-from django_resque.worker import pruning, registry, reserve
+from django_resque import inflight, keys, pruning, workers
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
@@ -34,7 +33,7 @@ def test_the_title_says_resque_before_the_worker_registers(fake_redis, monkeypat
     """Else a sibling starting on this host (a pool's) prunes it as a process that is not Resque's."""
     setproctitle.setproctitle("resque-pool-manager: managing []")
     seen = []
-    monkeypatch.setattr(registry, "register", lambda worker_id: seen.append(setproctitle.getproctitle()))
+    monkeypatch.setattr(workers, "register", lambda worker_id: seen.append(setproctitle.getproctitle()))
     Worker(WorkerOptions(queues=["q"], burst=True, fork=False)).register()
     assert pruning.RESQUE_TITLE.search(seen[0].encode()) and seen[0].endswith(": Starting")
 
@@ -74,7 +73,7 @@ OTHER = b'{"queue":"q","run_at":"y","payload":{"class":"tests.support.jobs.noop"
 
 def _worker_with_finished_job(fake_redis, stored: bytes | None) -> Worker:
     worker = Worker(WorkerOptions(queues=["q"], burst=True, fork=False))
-    worker.finished = reserve.Finished(RECORD, failed=False)
+    worker.finished = inflight.Finished(RECORD, failed=False)
     if stored is not None:
         fake_redis.set(keys.worker(worker.id), stored)
     return worker
@@ -84,7 +83,7 @@ def test_a_lost_call_that_never_ran_keeps_the_finished_job_for_the_next_reserve(
     worker = _worker_with_finished_job(fake_redis, RECORD)
     monkeypatch.setattr(worker, "process", lambda reservation: pytest.fail("a finished job ran again"))
     worker.resume_orphan()
-    assert worker.finished == reserve.Finished(RECORD, failed=False)
+    assert worker.finished == inflight.Finished(RECORD, failed=False)
     worker.work()
     assert fake_redis.get(keys.worker(worker.id)) is None and fake_redis.get(keys.stat("processed")) == b"1"
 
@@ -138,7 +137,7 @@ def test_database_connections_are_closed_before_a_fork_only_when_one_was_opened(
 def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_later(fake_redis, monkeypatch):
     from django_resque.worker import fork_server
     from django_resque.worker.fork import JobProcess
-    from django_resque.worker.fork_server import ForkServer, ForkServerGone
+    from django_resque.worker.fork_server import ForkServer, ForkServerGoneError
 
     monkeypatch.setattr(fork_server, "supported", lambda: True)
     monkeypatch.setattr(JobProcess, "spawn", classmethod(lambda cls, target, close_in_child=(): "forked here"))
@@ -150,7 +149,7 @@ def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_l
         pid, stopped = 1, False
 
         def spawn(self):
-            raise ForkServerGone("it closed the socket")
+            raise ForkServerGoneError("it closed the socket")
 
         def stop(self):
             self.stopped = True
@@ -186,7 +185,7 @@ def test_any_error_in_a_step_is_logged_and_backed_off_and_the_worker_stays_regis
         calls.append(1)
         raise error
 
-    monkeypatch.setattr(reserve, "reserve", failing_reserve)
+    monkeypatch.setattr(inflight, "reserve", failing_reserve)
     monkeypatch.setattr(worker, "idle", lambda seconds: calls.append(seconds))
     assert worker.step() is True and worker.step() is True
     assert calls == [1, 0.5, 1, 1.0]  # backed off, longer each time
@@ -206,7 +205,7 @@ def test_an_error_while_pruning_others_does_not_stop_the_heartbeat(fake_redis, m
 def test_redis_coming_back_is_logged_once(fake_redis, monkeypatch, caplog):
     """The worker says when Redis went away (each retry) and when it came back (once)."""
     worker = Worker(WorkerOptions(queues=["q"], burst=True, fork=False))
-    real_reserve, calls = reserve.reserve, []
+    real_reserve, calls = inflight.reserve, []
 
     def away_twice(*args, **kwargs):
         calls.append(1)
@@ -214,7 +213,7 @@ def test_redis_coming_back_is_logged_once(fake_redis, monkeypatch, caplog):
             raise redis.ConnectionError("Connection refused")
         return real_reserve(*args, **kwargs)
 
-    monkeypatch.setattr(reserve, "reserve", away_twice)
+    monkeypatch.setattr(inflight, "reserve", away_twice)
     monkeypatch.setattr(worker, "idle", lambda seconds: None)
     with caplog.at_level(logging.INFO, logger="django_resque.worker"):
         worker.work()
@@ -226,7 +225,7 @@ def test_redis_coming_back_is_logged_once(fake_redis, monkeypatch, caplog):
 
 
 def test_until_done_says_when_redis_came_back(caplog, monkeypatch):
-    from django_resque.worker import reconnect
+    from django_resque import reconnect
 
     monkeypatch.setattr(reconnect.time, "sleep", lambda seconds: None)
     answers = iter([redis.ConnectionError("down"), "ok"])
@@ -237,6 +236,6 @@ def test_until_done_says_when_redis_came_back(caplog, monkeypatch):
             raise answer
         return answer
 
-    with caplog.at_level(logging.INFO, logger="django_resque.worker.reconnect"):
+    with caplog.at_level(logging.INFO, logger="django_resque.reconnect"):
         assert reconnect.until_done(action, "recording a failure") == "ok"
     assert "Redis reachable again after 1 failed tries; recording a failure done" in caplog.text

@@ -22,11 +22,11 @@ import re
 import socket
 from pathlib import Path
 
-from .. import conf, keys, scripts
-from ..connection import get_redis, translate_errors
-from ..exceptions import DirtyExitError, PruneDeadWorkerDirtyExitError
-from .recovery import recover
-from .registry import WorkerInfo, all_workers, parse_id, unregister_keys
+from . import conf, keys, scripts
+from .connection import get_redis, translate_errors
+from .exceptions import DirtyExitError, PruneDeadWorkerDirtyExitError
+from .inflight import recover
+from .workers import WorkerInfo, all_workers, parse_id, unregister_keys
 
 logger = logging.getLogger(__name__)
 

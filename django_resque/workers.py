@@ -13,10 +13,10 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from .. import conf, keys, scripts
-from ..connection import get_redis, translate_errors
-from ..decoding import RECORD_DEPTH, loads_object, to_int, to_text, to_time
-from ..exceptions import UndecodableError
+from . import conf, keys
+from .connection import get_redis, translate_errors
+from .decoding import RECORD_DEPTH, loads_object, to_int, to_text, to_time
+from .exceptions import UndecodableError
 
 STARTED_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
@@ -69,28 +69,6 @@ def unregister_keys(worker_id: str) -> None:
     pipe.hdel(keys.heartbeats(), worker_id)
     with translate_errors():
         pipe.execute()
-
-
-def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = None) -> bool:
-    """The job recorded as ``record`` is over: DEL it and count it, if still ours.
-
-    ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``).
-    """
-    counters = counters_for(count_for or worker_id, failed)
-    with translate_errors():
-        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
-
-
-def discard(worker_id: str, record: bytes) -> bool:
-    """DEL the job record ``record`` if still ours, counting nothing (a dead worker's job)."""
-    with translate_errors():
-        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id)], [record]))
-
-
-def counters_for(worker_id: str, failed: bool) -> list[str]:
-    """The stat keys a finished job increments: global and ``worker_id``'s."""
-    names = ("processed", "failed") if failed else ("processed",)
-    return [keys.stat(name) for name in names] + [keys.stat(name, worker_id) for name in names]
 
 
 def server_time() -> dt.datetime:

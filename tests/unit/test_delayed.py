@@ -4,9 +4,8 @@ import datetime as dt
 
 import pytest
 
-from django_resque import keys
+from django_resque import delayed, keys
 from django_resque.exceptions import MalformedPayloadError
-from django_resque.scheduler import delayed
 from tests.support import jobs as support
 
 T1, T2 = 4102444800, 4102448400  # 2100-01-01 00:00 and 01:00 UTC

@@ -1,7 +1,7 @@
 """Saying once, plainly, that the Redis server has no room for this worker's connections.
 
 A worker holds two connections, whatever the number of queues: one for its commands
-and one subscribed to the wake channel (``waiting.py``), plus one per running job that
+and one subscribed to the wake channel (``worker/waiting.py``), plus one per running job that
 uses Redis. A server at its ``maxclients`` refuses the next connection with "max number
 of clients reached"; instead of a warning per retry, the worker says once what the
 server allows and what the registered workers need, and says again only after a
@@ -15,8 +15,8 @@ from typing import Any
 
 import redis
 
-from .. import keys
-from ..connection import get_redis
+from . import keys
+from .connection import get_redis
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import redis
 
-from ..exceptions import ResqueConnectionError
 from . import capacity
+from .exceptions import ResqueConnectionError
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, keys
-from ..connection import get_redis, translate_errors
-from .registry import server_time
+from . import conf, keys
+from .connection import get_redis, translate_errors
+from .workers import server_time
 
 if TYPE_CHECKING:
     from redis.typing import EncodableT, FieldT

@@ -1,25 +1,34 @@
-"""Reserve: take the next job in priority order and record who holds it, atomically.
+"""The in-flight record ``worker:<id>``: reserve a job into it, finish it, requeue or fail it.
 
 The job moves from ``queue:<q>`` into ``worker:<id>`` (Ruby's "what this worker is
 doing" record) in one Lua script, so a kill -9 at any moment leaves it in Redis. The
 same script first finishes the job the worker ran last, when the worker deferred that
-(``Finished``): one round trip per job instead of two.
+(``Finished``): one round trip per job instead of two. A job whose process or worker
+died holding it is failed (or requeued) from this record: never dropped.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import keys, scripts
-from ..connection import get_redis, translate_errors
-from ..decoding import RECORD_DEPTH, loads, loads_object, to_text
-from ..exceptions import UndecodableError
-from ..payload import dumps
-from . import registry
+from . import conf, failure, keys, reconnect, registry, scripts
+from .connection import get_redis, translate_errors
+from .decoding import RECORD_DEPTH, loads, loads_object, to_text
+from .exceptions import UndecodableError
+from .failure.record import digest
+from .payload import dumps
+from .signals import job_failed, send
+
+if TYPE_CHECKING:
+    from .job import Job
+
+logger = logging.getLogger(__name__)
 
 RUN_AT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -65,10 +74,10 @@ class Finished:
 def reserve(worker_id: str, queues: list[str], finished: Finished | None = None) -> Reservation | Paused | None:
     """The next job (recorded in ``worker:<id>``), PAUSED, or None when all are empty.
 
-    ``finished`` is deleted and counted first, in the same script, as ``registry.finish``.
+    ``finished`` is deleted and counted first, in the same script, as ``finish``.
     """
     now = time.time()
-    counters = registry.counters_for(worker_id, finished.failed) if finished is not None else []
+    counters = counters_for(worker_id, finished.failed) if finished is not None else []
     with translate_errors():
         reply = scripts.run(
             scripts.RESERVE,
@@ -119,6 +128,89 @@ def current(worker_id: str) -> Reservation | None:
     with translate_errors():
         record = get_redis().get(keys.worker(worker_id))
     return parse_record(record) if record is not None else None
+
+
+def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = None) -> bool:
+    """The job recorded as ``record`` is over: DEL it and count it, if still ours.
+
+    ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``).
+    """
+    counters = counters_for(count_for or worker_id, failed)
+    with translate_errors():
+        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
+
+
+def discard(worker_id: str, record: bytes) -> bool:
+    """DEL the job record ``record`` if still ours, counting nothing (a dead worker's job)."""
+    with translate_errors():
+        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id)], [record]))
+
+
+def counters_for(worker_id: str, failed: bool) -> list[str]:
+    """The stat keys a finished job increments: global and ``worker_id``'s."""
+    names = ("processed", "failed") if failed else ("processed",)
+    return [keys.stat(name) for name in names] + [keys.stat(name, worker_id) for name in names]
+
+
+def recover(
+    worker_id: str, error: Exception, *, allow_requeue: bool = False, counted: bool = False
+) -> Reservation | None:
+    """Handle the job left in ``worker:<id>``, if any; returns it.
+
+    With ``allow_requeue`` and RESQUE['DIRTY_EXIT'] == "requeue", a well-formed payload
+    goes back to the head of its queue; otherwise it becomes a failure record. Failing
+    runs no job code: only ``failure.handle`` and the ``job_failed`` signal. Only a
+    ``counted`` job (its worker saw its process die) moves ``stat:processed`` and
+    ``stat:failed``; a pruned or unregistered worker's does not, as in Ruby's
+    ``unregister_worker`` (the failed list still counts it).
+    """
+    left = current(worker_id)
+    if left is None:
+        return None
+    if allow_requeue and conf.get("DIRTY_EXIT") == "requeue" and _requeue(worker_id, left):
+        logger.warning("Requeued %s on %s, left by worker %s", left.name, left.queue, worker_id)
+        return left
+    report_failure(error, left, worker_id, registry.find(left.name))
+    if counted:
+        finish(worker_id, left.record, failed=True)
+    else:
+        discard(worker_id, left.record)
+    logger.warning("Failed %s from %s, left by worker %s: %s", left.name or "<malformed>", left.queue, worker_id, error)
+    return left
+
+
+def _requeue(worker_id: str, left: Reservation) -> bool:
+    if not left.name or not left.queue:
+        return False  # malformed: a failure record keeps the raw data instead
+    with translate_errors():
+        moved = scripts.run(
+            scripts.REQUEUE_DEAD_JOB,
+            [keys.worker(worker_id), keys.queue(left.queue), keys.queues()],
+            [left.record, dumps(left.payload), left.queue, keys.wake_channel()],
+        )
+    return bool(moved)
+
+
+def report_failure(
+    error: BaseException,
+    reservation: Reservation,
+    worker_id: str,
+    job: Job | None,
+    give_up: Callable[[], bool] = lambda: False,
+) -> str | None:
+    """Hand the failure to ``failure.handle`` (retrying while Redis is away), then signal it.
+
+    Returns the short digest ``resque_failed list`` shows for the record, or None when
+    nothing was recorded (the job will run again, or Redis stayed away).
+    """
+    payload = reservation.failure_payload()
+
+    def handle() -> failure.FailureRecord | None:
+        return failure.handle(error, payload=payload, queue=reservation.queue, worker_id=worker_id, job=job)
+
+    record = reconnect.until_done(handle, "recording a failure", give_up)
+    send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
+    return digest(record.encode())[:12] if record is not None else None
 
 
 def matching_queues(patterns: list[str], known: list[str]) -> list[str]:

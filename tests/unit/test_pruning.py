@@ -8,8 +8,7 @@ import socket
 
 import pytest
 
-from django_resque import keys
-from django_resque.worker import pruning, registry
+from django_resque import keys, pruning, workers
 
 RECORD = '{"queue":"q","run_at":"2026-11-22T13:09:08Z","payload":{"class":"tests.support.jobs.remember","args":[1]}}'
 
@@ -19,7 +18,7 @@ def _failed(client) -> list[dict]:
 
 
 def test_stale_heartbeat_is_pruned_and_its_job_failed(fake_redis):
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
     fake_redis.set(keys.worker("far:1:q"), RECORD)
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
@@ -33,7 +32,7 @@ def test_stale_heartbeat_is_pruned_and_its_job_failed(fake_redis):
 
 
 def test_stale_worker_without_a_job_class_is_named_as_ruby_names_it(fake_redis):
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
     fake_redis.set(keys.worker("far:1:q"), '{"queue":"q","run_at":"x","payload":"not json"}')
     pruning.prune_dead_workers("me:2:q", ["q"])
@@ -42,7 +41,7 @@ def test_stale_worker_without_a_job_class_is_named_as_ruby_names_it(fake_redis):
 
 def test_same_host_dead_process_is_a_dirty_exit_as_in_ruby(fake_redis):
     dead = f"{socket.gethostname()}:999999:q"
-    registry.register(dead)
+    workers.register(dead)
     fake_redis.set(keys.worker(dead), RECORD)
     pruning.prune_dead_workers(f"{socket.gethostname()}:{os.getpid()}:q", ["q"])
     [failure] = _failed(fake_redis)
@@ -51,11 +50,11 @@ def test_same_host_dead_process_is_a_dirty_exit_as_in_ruby(fake_redis):
 
 
 def test_the_pruning_lock_is_released_once_done(fake_redis):
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
     assert not fake_redis.exists(keys.pruning_lock())
-    registry.register("far:3:q")
+    workers.register("far:3:q")
     fake_redis.hset(keys.heartbeats(), "far:3:q", "2000-01-01T00:00:00+00:00")
     assert pruning.prune_dead_workers("me:4:q", ["q"]) == ["far:3:q"]  # the next pruner at once
 
@@ -82,13 +81,13 @@ def test_the_lock_is_released_when_pruning_raises(fake_redis, monkeypatch):
 
 def test_same_host_worker_whose_process_is_gone_is_pruned(fake_redis):
     host = socket.gethostname()
-    registry.register(f"{host}:999999:q")
-    registry.register(f"{host}:999998:other")  # other queue set: left alone, as Ruby
+    workers.register(f"{host}:999999:q")
+    workers.register(f"{host}:999998:other")  # other queue set: left alone, as Ruby
     assert pruning.prune_dead_workers(f"{host}:{os.getpid()}:q", ["q"]) == [f"{host}:999999:q"]
 
 
 def test_one_pruner_at_a_time(fake_redis):
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
     fake_redis.set(keys.pruning_lock(), "someone")
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == []
@@ -116,7 +115,7 @@ def test_our_process_title_counts_as_a_resque_process():
 
 def test_an_undecodable_record_is_pruned_as_a_dirty_exit_keeping_its_text(fake_redis):
     deep = b'{"queue":"q","run_at":"x","payload":' + b"[" * 990 + b"]" * 990 + b"}"
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00")  # Ruby-style: no zone
     fake_redis.set(keys.worker("far:1:q"), deep)
     assert pruning.prune_dead_workers("me:2:q", ["q"]) == ["far:1:q"]
@@ -134,10 +133,10 @@ def test_invalid_utf8_in_a_record_is_kept_as_text(fake_redis):
 
 
 def test_periodic_prunes_take_turns_fleet_wide_but_a_starting_worker_prunes_at_once(fake_redis):
-    registry.register("far:1:q")
+    workers.register("far:1:q")
     fake_redis.hset(keys.heartbeats(), "far:1:q", "2000-01-01T00:00:00+00:00")
     assert pruning.prune_dead_workers("me:2:q", ["q"], periodic=True) == ["far:1:q"]
-    registry.register("far:3:q")
+    workers.register("far:3:q")
     fake_redis.hset(keys.heartbeats(), "far:3:q", "2000-01-01T00:00:00+00:00")
     assert pruning.prune_dead_workers("you:4:q", ["q"], periodic=True) == []  # this interval's turn is taken
     assert 0 < fake_redis.ttl(keys.pruning_turn()) <= 60

@@ -12,18 +12,17 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .. import keys
-from ..connection import get_redis, translate_errors
-from ..decoding import exact_text, loads_object, to_int, to_text, to_wire
-from ..exceptions import MalformedPayloadError
-from ..payload import Payload, dumps, from_dict
-from ..queue import check_name
-from . import scripts
+from . import keys, scripts
+from .connection import get_redis, translate_errors
+from .decoding import exact_text, loads_object, to_int, to_text, to_wire
+from .exceptions import MalformedPayloadError
+from .payload import Payload, dumps, from_dict
+from .queue import check_name
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
 
-    from ..job import Job
+    from .job import Job
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
     for stamp in stamps:
         args += [keys.delayed_bucket_name(stamp), stamp]
     timestamps_key = to_wire(keys.timestamps(raw))
-    return scripts.run(scripts.REMOVE_ITEM, [timestamps_key, keys.delayed_schedule(), *bucket_keys], args)
+    return int(scripts.run(scripts.REMOVE_ITEM, [timestamps_key, keys.delayed_schedule(), *bucket_keys], args))
 
 
 def enqueue_now(timestamp: int, raw: str) -> bool:
