@@ -1,6 +1,6 @@
 """What a worker costs Redis as queues, workers and pending jobs grow (issue 17).
 
-PYTHONPATH=. .venv/bin/python benchmarks/scale.py [--pending 1000000] [--workers 1,10,50]
+PYTHONPATH=. .venv/bin/python benchmarks/scale.py [--pending 1000000] [--workers 1,10,50] [--only queues ...]
 
 On one private redis-server, prints three Markdown tables:
 
@@ -42,6 +42,7 @@ LATENCY_SAMPLES = 40
 QUEUE_COUNTS = (1, 10, 100, 1000)
 DRAIN_WORKERS = 4
 DRAIN_SECONDS = 20.0
+SECTIONS = ("queues", "workers", "pending")
 
 
 def main() -> None:
@@ -53,14 +54,17 @@ def main() -> None:
         url = os.environ["BENCH_REDIS_URL"]
         client = redis.Redis.from_url(url)
         print(_machine(client))
-        print("\n## One worker on `*`, by number of queues\n")
-        print(_table([_queues_row(client, count) for count in QUEUE_COUNTS]))
-        print("\n## Idle workers on `*` over 1,000 queues (`--no-fork`)\n")
-        workers = [int(n) for n in options.workers.split(",")]
-        print(_table([_workers_row(client, count) for count in workers]))
-        print(f"\n## {options.pending:,} pending jobs across 1,000 queues\n")
-        for line in _pending(client, url, options.pending):
-            print(line)
+        if "queues" in options.only:
+            print("\n## One worker on `*`, by number of queues\n")
+            print(_table([_queues_row(client, count) for count in QUEUE_COUNTS]))
+        if "workers" in options.only:
+            print("\n## Idle workers on `*` over 1,000 queues (`--no-fork`)\n")
+            workers = [int(n) for n in options.workers.split(",")]
+            print(_table([_workers_row(client, count) for count in workers]))
+        if "pending" in options.only:
+            print(f"\n## {options.pending:,} pending jobs across 1,000 queues\n")
+            for line in _pending(client, url, options.pending):
+                print(line)
 
 
 # Rows ------------------------------------------------------------------------------
@@ -290,6 +294,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pending", type=int, default=1_000_000, help="pending jobs across 1,000 queues")
     parser.add_argument("--workers", default="1,10,50", help="idle worker counts, comma-separated")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS, help="these tables only")
     parser.add_argument("--admin-pages", metavar="URL", help=argparse.SUPPRESS)
     return parser
 

@@ -227,6 +227,18 @@ def watches(patterns: list[str], name: str) -> bool:
     return any(_glob(pattern).match(name) if _is_glob(pattern) else pattern == name for pattern in patterns)
 
 
+def priority(patterns: list[str], name: str) -> tuple[int, str]:
+    """Where the reserve script looks at queue ``name`` for a worker on ``patterns``: sort by it.
+
+    The first pattern that takes it, then, among the queues a glob takes, its name
+    (the script sorts the queue set); a queue no pattern takes sorts last.
+    """
+    for index, pattern in enumerate(patterns):
+        if _glob(pattern).match(name) if _is_glob(pattern) else pattern == name:
+            return index, name if _is_glob(pattern) else ""
+    return len(patterns), name
+
+
 def _is_glob(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 

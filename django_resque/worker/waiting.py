@@ -4,13 +4,19 @@ Our scripts publish a queue's name on the namespace's wake channel
 (``keys.wake_channel``) when they push onto that queue while it is empty. The waiter
 keeps one connection subscribed to that channel; ``select()`` on its socket (and on the
 signal wake-up pipe) returns on the first announcement of a queue the worker watches,
-and the worker then runs its usual reserve over all its queues, in priority order.
-An announcement carries a name only: the job stays in its queue until that reserve
-moves it, so a job is never in a process's memory only.
+with the watched queues announced, in the worker's priority order. The worker reserves
+over those alone: the reserve then costs the few queues announced, not every queue the
+worker watches, so a thousand queues and many idle workers woken by one job cost the
+server a few microseconds each, not a walk over all the queues each. (A timeout, a
+signal or a new subscription returns no names: the worker then reserves over all its
+queues.) An announcement carries a name only: the job stays in its queue until that
+reserve moves it, so a job is never in a process's memory only.
 
 Why announcing pushes onto empty queues is enough: the subscription is open before the
 reserve that found every watched queue empty, so a watched queue that holds a job later
-was pushed onto while empty after that reserve, and that push was announced to us. So
+was pushed onto while empty after that reserve, and that push was announced to us:
+reserving over the announced queues misses none (and after each job the worker reserves
+over all its queues again, so a queue holding more than one job is served). So
 a new subscription (the first wait, or after a lost connection) returns at once, and
 the worker reserves once more before it blocks. A push that announces nothing (a Ruby
 client's plain ``RPUSH``) is found by the reserve the worker runs at least every
@@ -25,6 +31,7 @@ again. If it refuses the connection (``maxclients``), the worker polls every
 
 from __future__ import annotations
 
+import functools
 import logging
 import select
 import time
@@ -34,11 +41,12 @@ import redis
 
 from .. import capacity, keys
 from ..connection import get_redis
-from ..inflight import watches
+from ..inflight import priority, watches
 
 logger = logging.getLogger(__name__)
 
 SUBSCRIBE_TIMEOUT = 10.0  # seconds to wait for the server to confirm the subscription
+MAX_ANNOUNCED = 100  # more watched queues announced at once than this: reserve over all of them
 
 
 class QueueWaiter:
@@ -49,29 +57,36 @@ class QueueWaiter:
         self.interval = interval
         self._connection: Any = None  # subscribed to the wake channel
 
-    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> None:
+    def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> list[str]:
         """Return when a watched queue may hold a job, a wake fd is readable, or after ``timeout`` s.
 
-        Returns at once after subscribing (the caller's reserve then runs with the
-        subscription open). Redis errors are not raised: the caller's reserve meets them.
+        Returns the watched queues announced, in priority order: the only ones that can
+        hold a job since the reserve that found them all empty. Returns ``[]`` when the
+        caller should reserve over all its queues: at once after subscribing (the
+        caller's reserve then runs with the subscription open), on a timeout, a wake fd,
+        or too many names. Redis errors are not raised: the caller's reserve meets them.
         """
         if self._connection is None:
-            if self._subscribe():
-                return
-            select.select(list(wake_fds), [], [], max(0.0, timeout))  # no subscription: poll
-            return
+            if not self._subscribe():
+                select.select(list(wake_fds), [], [], max(0.0, timeout))  # no subscription: poll
+            return []
         deadline = time.monotonic() + max(0.0, timeout)
+        announced: set[str] = set()
         try:
-            while not self._announced():
+            while not self._read_announcements(announced):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return
+                    return []
                 readable, _, _ = select.select([self._connection._sock, *wake_fds], [], [], remaining)
                 if any(fd in readable for fd in wake_fds):
-                    return
+                    return []
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             logger.info("The wait for jobs lost its connection (%s); subscribing again", exc)
             self.close()
+            return []
+        if len(announced) > MAX_ANNOUNCED:
+            return []
+        return sorted(announced, key=functools.partial(priority, self.patterns))
 
     def close(self) -> None:
         """Drop the subscription (at exit, after an error)."""
@@ -97,19 +112,28 @@ class QueueWaiter:
         self._connection = connection
         return True
 
-    def _announced(self) -> bool:
-        """Read every message that arrived; True if one names a watched queue."""
-        connection, found = self._connection, False
+    def _read_announcements(self, announced: set[str]) -> bool:
+        """Read every message that arrived, adding the watched queues named; True if any is."""
+        connection = self._connection
         while connection.can_read(timeout=0):
             message = connection.read_response(push_request=True)
             if isinstance(message, list) and len(message) == 3 and message[0] in (b"message", "message"):
-                found = found or watches(self.patterns, _as_text(message[2]))
-        return found
+                name = _as_name(message[2])
+                if name is not None and watches(self.patterns, name):
+                    announced.add(name)
+        return bool(announced)
 
 
-def _as_text(name: bytes | str) -> str:
-    """A published queue name; bytes that are not UTF-8 (anyone may publish) match no queue by accident."""
-    return name.decode("utf-8", "replace") if isinstance(name, bytes) else name
+def _as_name(published: object) -> str | None:
+    """A published queue name, or None for what cannot be one (anyone may publish: not UTF-8, a glob)."""
+    if isinstance(published, bytes):
+        try:
+            published = published.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    if not isinstance(published, str) or "*" in published or "?" in published:
+        return None
+    return published
 
 
 def _new_connection(key: str) -> Any:

@@ -63,6 +63,7 @@ class Worker:
         self.flags = SignalFlags()
         self.intent = self.flags.intent
         self.waiter = QueueWaiter(self.queues, options.interval)
+        self.announced: list[str] = []  # the queues to reserve over next, if not all (waiting.py)
         self.backoff = reconnect.Backoff(first=0.5, cap=10.0)
         self.has_forked = False
         self.spare: JobProcess | None = None  # pre-forked, waiting for its job
@@ -126,7 +127,8 @@ class Worker:
                 self.finish_now()
                 self.idle(self.options.interval)
                 return True
-            reservation = inflight.reserve(self.id, self.queues, self.finished)
+            queues, self.announced = self.announced or self.queues, []  # once: after an error, all again
+            reservation = inflight.reserve(self.id, queues, self.finished)
             reconnect.log_back(self.backoff, "working again")
             self.record_finished()
             if reservation is None and self.options.burst:
@@ -148,7 +150,7 @@ class Worker:
         title.waiting(self.queues)
         # Returns on an announcement of a watched queue: a worker that loses the job to
         # another finds nothing and waits for the next one, so losing never spins.
-        self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
+        self.announced = self.waiter.wait(self.wait_timeout(), (self.flags.wake_fd,))
 
     def process(self, reservation: inflight.Reservation) -> None:
         if self.options.fork:

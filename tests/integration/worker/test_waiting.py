@@ -7,6 +7,7 @@ import threading
 import time
 
 from django_resque import capacity, keys
+from django_resque.worker import waiting
 from django_resque.worker.waiting import QueueWaiter
 from tests.support import jobs
 
@@ -43,6 +44,38 @@ def test_a_glob_sees_a_queue_created_while_it_waits(real_redis):
     finally:
         timer.join()
         waiter.close()
+
+
+def test_returns_the_watched_queues_announced_in_priority_order(real_redis):
+    """Only those, so the worker's reserve looks at them alone; anything else published is ignored."""
+    waiter = _subscribed(QueueWaiter(["high", "mail-*", "low"], interval=20))
+    try:
+        for queue in ("low", "mail-b", "other", "high", "mail-a"):
+            jobs.remember.enqueue_to(queue, 1)
+        for hostile in (b"\xff\xfe", "mail-*", "*"):
+            real_redis.publish(keys.wake_channel(), hostile)
+        assert waiter.wait(timeout=20) == ["high", "mail-a", "mail-b", "low"]
+    finally:
+        waiter.close()
+
+
+def test_returns_no_names_when_the_worker_should_look_at_every_queue(real_redis, monkeypatch):
+    """After subscribing, on a timeout, on a wake fd and past MAX_ANNOUNCED names."""
+    waiter = QueueWaiter(["q-*"], interval=20)
+    read_fd, write_fd = os.pipe()
+    try:
+        assert waiter.wait(timeout=0) == []
+        assert waiter.wait(timeout=0.05) == []
+        os.write(write_fd, b"x")
+        assert waiter.wait(timeout=20, wake_fds=(read_fd,)) == []
+        monkeypatch.setattr(waiting, "MAX_ANNOUNCED", 2)
+        for queue in ("q-1", "q-2", "q-3"):
+            jobs.remember.enqueue_to(queue, 1)
+        assert waiter.wait(timeout=20) == []
+    finally:
+        waiter.close()
+        os.close(read_fd)
+        os.close(write_fd)
 
 
 def test_pushes_onto_other_queues_do_not_wake_it(real_redis):

@@ -11,7 +11,7 @@ import pytest
 from django_resque import delayed, keys, pruning
 from django_resque.failure import api as failures
 from django_resque.failure import from_exception, save
-from django_resque.inflight import watches
+from django_resque.inflight import priority, watches
 from django_resque.payload import build
 from django_resque.scheduler import mover, runs
 from django_resque.scheduler.schedule import parse
@@ -107,3 +107,11 @@ def test_a_django_task_announces_its_queue(settings, announced):
     settings.TASKS = {"default": {"BACKEND": "django_resque.backends.ResqueBackend", "QUEUES": ["default"]}}
     test_tasks.noop_task.enqueue()
     assert announced() == ["default"]
+
+
+def test_priority_sorts_queues_as_the_reserve_script_looks_at_them():
+    patterns = ["critical", "mail-*", "low"]
+    names = ["low", "mail-b", "critical", "mail-a", "elsewhere"]
+    expected = ["critical", "mail-a", "mail-b", "low", "elsewhere"]
+    assert sorted(names, key=lambda name: priority(patterns, name)) == expected
+    assert sorted(["b", "c", "a"], key=lambda name: priority(["*"], name)) == ["a", "b", "c"]

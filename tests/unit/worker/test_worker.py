@@ -239,3 +239,25 @@ def test_until_done_says_when_redis_came_back(caplog, monkeypatch):
     with caplog.at_level(logging.INFO, logger="django_resque.reconnect"):
         assert reconnect.until_done(action, "recording a failure") == "ok"
     assert "Redis reachable again after 1 failed tries; recording a failure done" in caplog.text
+
+
+def test_after_an_announcement_it_reserves_over_the_announced_queues_once(fake_redis, monkeypatch):
+    """Then all its queues again: after a job, after finding nothing there, after an error."""
+    worker = Worker(WorkerOptions(queues=["a", "b", "c"], burst=False, fork=False))
+    asked = []
+    replies = iter([None, RuntimeError("lost"), None])
+
+    def fake_reserve(worker_id, queues, finished=None):
+        asked.append(list(queues))
+        reply = next(replies)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    monkeypatch.setattr(inflight, "reserve", fake_reserve)
+    monkeypatch.setattr(worker.waiter, "wait", lambda timeout, fds=(): ["c"])
+    monkeypatch.setattr(worker, "idle", lambda seconds: None)
+    worker.step()  # everything: nothing found, it waits and hears of "c"
+    worker.step()  # "c" alone: the error spends it
+    worker.step()  # everything again
+    assert asked == [["a", "b", "c"], ["c"], ["a", "b", "c"]]
