@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decoding import loads
+from .decoding import MAX_DEPTH, check_depth, loads
 from .exceptions import JobArgumentError, MalformedPayloadError, UndecodableError
 
 # Set on payloads whose last argument carries keyword arguments. Ruby ignores it and
@@ -37,7 +37,24 @@ def _head(name: str) -> str:
 
 def _encode(name: str, args: Any) -> str:
     """``dumps({"class": name, "args": args})``, byte for byte, encoding only ``args``."""
-    return _head(name) + dumps(args) + "}"
+    return _readable(_head(name) + dumps(args) + "}")
+
+
+def _readable(encoded: str) -> str:
+    """``encoded``, unless it nests deeper than workers (ours and Ruby's) read: then JobArgumentError."""
+    try:
+        check_depth(encoded, MAX_DEPTH)
+    except UndecodableError:
+        raise _too_deep() from None
+    return encoded
+
+
+def _too_deep() -> JobArgumentError:
+    return JobArgumentError(
+        f"The job's arguments nest too deep: a payload may nest {MAX_DEPTH} levels in all, its own "
+        f"object and argument list included (Ruby's JSON max_nesting), so a worker would refuse it. "
+        "Pass flatter data, or an id to look it up by."
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +79,7 @@ class Payload:
         return {"class": self.name, "args": self.args, **self.extra}
 
     def encode(self) -> str:
-        return _encode(self.name, self.args) if not self.extra else dumps(self.as_dict())
+        return _encode(self.name, self.args) if not self.extra else _readable(dumps(self.as_dict()))
 
 
 def build(name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None) -> Payload:
@@ -103,9 +120,12 @@ def from_dict(data: Any, raw: bytes | str = "") -> Payload:
 
 
 def check_json_arguments(args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any]) -> None:
-    """Raise JobArgumentError naming the first argument that is not plain JSON."""
-    if _is_plain_json(args) and (not kwargs or _is_plain_json(kwargs)):
-        return
+    """Raise JobArgumentError naming the first argument that is not plain JSON (or nests too deep)."""
+    try:
+        if _is_plain_json(args) and (not kwargs or _is_plain_json(kwargs)):
+            return
+    except RecursionError:
+        raise _too_deep() from None
     for position, value in enumerate(args):
         _check_value(value, f"argument {position}")
     for name, value in kwargs.items():

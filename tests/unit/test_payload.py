@@ -6,6 +6,7 @@ import enum
 import pytest
 
 from django_resque import payload
+from django_resque.decoding import loads
 from django_resque.exceptions import JobArgumentError, MalformedPayloadError
 
 
@@ -117,3 +118,23 @@ def test_encode_call_refuses_non_json_arguments_as_build_does():
         payload.encode_call("job", (1, {3, 4}))
     with pytest.raises(JobArgumentError, match="keyword argument 'when' is a datetime"):
         payload.encode_call("job", (), {"when": dt.datetime(2026, 1, 1)})
+
+
+def _nested(levels: int) -> list:
+    value: list = []
+    for _ in range(levels - 1):
+        value = [value]
+    return value
+
+
+def test_arguments_as_deep_as_a_worker_reads_are_sent_and_deeper_ones_refused_at_the_call_site():
+    """A payload nests 100 levels at most (decoding.MAX_DEPTH): its object and args list, then 98."""
+    loads(payload.build("Deep", [_nested(98)]).encode())
+    loads(payload.encode_call("Deep", [_nested(98)]))
+    for deeper in (_nested(99), _nested(5000)):
+        with pytest.raises(JobArgumentError, match="nest too deep"):
+            payload.build("Deep", [deeper]).encode()
+        with pytest.raises(JobArgumentError, match="nest too deep"):
+            payload.encode_call("Deep", [deeper])
+    with pytest.raises(JobArgumentError, match="nest too deep"):
+        payload.build("Deep", [], {"tree": _nested(99)}).encode()
