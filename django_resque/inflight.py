@@ -1,15 +1,34 @@
-"""The in-flight record ``worker:<id>``: reserve a job into it, finish it, requeue or fail it.
+"""The in-flight record ``worker:<id>``: the one owner of "this job is over".
 
-The job moves from ``queue:<q>`` into ``worker:<id>`` (Ruby's "what this worker is
-doing" record) in one Lua script, so a kill -9 at any moment leaves it in Redis. The
-same script first finishes the job the worker ran last, when the worker deferred that
-(``Finished``): one round trip per job instead of two. A job whose process or worker
-died holding it is failed (or requeued) from this record: never dropped.
+Ruby's "what this worker is doing" record. Every change to it is here, in one Lua
+script each, and only if the record is still the one expected (a pruner may have
+taken it meanwhile), so a kill -9 at any moment leaves the job in Redis, never lost::
+
+    queue:<q> ──reserve()──▶ worker:<id> ──(fork mode) pipe──▶ job process: parse_record()
+                              │   (Reservation: parsed once)      │ performs; a failure is
+                              │                                   │ recorded by report_failure()
+                              │                                   ▼
+                              │                       Finished (done, record left to the worker)
+                              │                                   │
+                              ├──finish()◀──── next reserve() ────┘ (same script: one round trip)
+                              │               or finish() when pausing / stopping; the job process
+                              │               itself if the worker never says "finished"
+                              │
+                              ├──recover(counted=True)── the job process died (crash, kill,
+                              │                          timeout): report_failure(), finish()
+                              ├──recover(allow_requeue)─ its worker died (pruning.py):
+                              │                          requeue (DIRTY_EXIT) or report_failure(),
+                              │                          discard()
+                              └──recover()───────────── the worker unregisters holding it
+    finish(): DEL + stat:processed (+ stat:failed), per worker and global
+    discard(): DEL only (a dead worker's job: as Ruby, no counter moves)
+
+``--jobs-per-fork N``: the job process reserves its next jobs itself, into the same
+record, and finishes each before the next (``worker/child.py``).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -22,7 +41,7 @@ from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, loads, loads_object, to_text
 from .exceptions import UndecodableError
 from .failure.record import digest
-from .payload import dumps
+from .payload import dumps, object_or_raw
 from .signals import job_failed, send
 
 if TYPE_CHECKING:
@@ -57,10 +76,7 @@ class Reservation:
 
     def failure_payload(self) -> dict[str, Any]:
         """The payload for a failure record; bad data is kept under ``raw``."""
-        if isinstance(self.payload, dict):
-            return self.payload
-        raw = self.payload if isinstance(self.payload, str) else dumps(self.payload)
-        return {"raw": raw}
+        return object_or_raw(self.payload)
 
 
 @dataclass(frozen=True)
@@ -211,39 +227,3 @@ def report_failure(
     record = reconnect.until_done(handle, "recording a failure", give_up)
     send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
     return digest(record.encode())[:12] if record is not None else None
-
-
-def matching_queues(patterns: list[str], known: list[str]) -> list[str]:
-    """Expand ``*``/``?`` globs against known queue names, as the reserve script does."""
-    names: list[str] = []
-    for pattern in patterns:
-        found = sorted(name for name in known if _glob(pattern).match(name)) if _is_glob(pattern) else [pattern]
-        names.extend(name for name in found if name not in names)
-    return names
-
-
-def watches(patterns: list[str], name: str) -> bool:
-    """Whether a worker on ``patterns`` (names and globs) takes jobs from queue ``name``."""
-    return any(_glob(pattern).match(name) if _is_glob(pattern) else pattern == name for pattern in patterns)
-
-
-def priority(patterns: list[str], name: str) -> tuple[int, str]:
-    """Where the reserve script looks at queue ``name`` for a worker on ``patterns``: sort by it.
-
-    The first pattern that takes it, then, among the queues a glob takes, its name
-    (the script sorts the queue set); a queue no pattern takes sorts last.
-    """
-    for index, pattern in enumerate(patterns):
-        if _glob(pattern).match(name) if _is_glob(pattern) else pattern == name:
-            return index, name if _is_glob(pattern) else ""
-    return len(patterns), name
-
-
-def _is_glob(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
-
-
-@functools.lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A ``*``/``?`` glob as the reserve script reads it: anchored, ``?`` any one character."""
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z", re.DOTALL)

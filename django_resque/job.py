@@ -29,7 +29,7 @@ from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
 from .payload import Payload
-from .signals import job_enqueued
+from .signals import job_enqueued, send
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -161,15 +161,8 @@ class Job:
                 return False
         else:
             queue_api.push(queue, payload)
-        announce_enqueued(self, queue, payload)
+        send(job_enqueued, self, queue=queue, payload=payload)
         return True
-
-
-def announce_enqueued(job: Job, queue: str, payload: Payload) -> None:
-    """Send ``job_enqueued``; the job is already in Redis, so a failing receiver is logged, not raised."""
-    for receiver, result in job_enqueued.send_robust(sender=job, queue=queue, payload=payload):
-        if isinstance(result, Exception):
-            logger.error("job_enqueued receiver %r failed for %s", receiver, job.name, exc_info=result)
 
 
 def run_eagerly(payload: Payload) -> Any:

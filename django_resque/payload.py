@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decoding import MAX_DEPTH, check_depth, loads
+from .decoding import MAX_DEPTH, check_depth, loads, loads_object, to_text
 from .exceptions import JobArgumentError, MalformedPayloadError, UndecodableError
 
 # Set on payloads whose last argument carries keyword arguments. Ruby ignores it and
@@ -27,6 +27,22 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan
 def dumps(value: Any) -> str:
     """Compact JSON, byte-compatible with Ruby's MultiJson output."""
     return _ENCODER.encode(value)
+
+
+def object_or_raw(data: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+    """A JSON object to show or record: ``data`` if it is one, decoded if it is bytes holding one.
+
+    Anything else (bytes that are not a JSON object, text, a list...) is kept as text
+    under ``raw``: bad data from Redis is shown and recorded, never raised.
+    """
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, bytes):
+        try:
+            return loads_object(data, max_depth=max_depth)
+        except UndecodableError:
+            return {"raw": to_text(data)}
+    return {"raw": data if isinstance(data, str) else dumps(data)}
 
 
 @functools.lru_cache(maxsize=512)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, hooks, reconnect, registry, retry, unique
+from .. import hooks, reconnect, registry, retry, unique
 from .. import payload as payload_codec
 from ..decoding import loads
 from ..exceptions import (
@@ -123,11 +123,3 @@ def resolve(reservation: Reservation) -> tuple[Payload, Job]:
         raise MalformedPayloadError("not a JSON object", data)
     payload = payload_codec.from_dict(data)
     return payload, registry.lookup(payload.name)
-
-
-def timeout_for(reservation: Reservation, default: float | None) -> float | None:
-    """``@job(timeout=...)``, else the worker's ``--timeout``, else RESQUE['JOB_TIMEOUT']."""
-    job = registry.find(reservation.name)
-    if job is not None and job.timeout is not None:
-        return job.timeout
-    return default if default is not None else conf.get("JOB_TIMEOUT")

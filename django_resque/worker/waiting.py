@@ -41,7 +41,7 @@ import redis
 
 from .. import capacity, keys
 from ..connection import get_redis
-from ..inflight import priority, watches
+from ..queue import priority, watches
 
 logger = logging.getLogger(__name__)
 

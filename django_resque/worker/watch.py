@@ -8,9 +8,10 @@ import signal
 import time
 from typing import TYPE_CHECKING
 
-from ..exceptions import DirtyExitError, JobTimeoutError, ResqueError
+from ..exceptions import DirtyExitError, ResqueError
 from ..inflight import Finished, Reservation
 from .fork import JobProcess, describe_exit
+from .limits import ProcessLimits
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -26,11 +27,8 @@ class ChildWatch:
         self.name, self.record = reservation.name, reservation.record
         self.in_flight = True
         self.handed_back: Finished | None = None  # the job is done; its record is ours to finish
-        self.deadline = time.monotonic() + timeout if timeout else None
-        self.timeout = timeout
-        self.kill_deadline: float | None = None
+        self.limits = ProcessLimits(timeout)
         self.killed_by: str | None = None
-        self.timed_out = False
         self.received = True  # False for a pre-forked process until it says it has the job
         # With one job per fork, once the child reported its job done it takes no other:
         # the parent moves on while the kernel tears the child down.
@@ -51,7 +49,7 @@ class ChildWatch:
 
     def wait_time(self) -> float:
         now = time.monotonic()
-        limits = [self.worker.next_tick, *(t for t in (self.deadline, self.kill_deadline) if t is not None)]
+        limits = [self.worker.next_tick, *self.limits.next_due()]
         cap = 1.0 if self.process.pidfd is None else 60.0  # without pidfd, poll for the exit
         return max(0.0, min(cap, *(t - now for t in limits)))
 
@@ -60,12 +58,13 @@ class ChildWatch:
             if message.kind == "r":
                 self.received = True
             elif message.kind == "d":
-                self.in_flight, self.deadline = False, None
+                self.in_flight = False
+                self.limits.stop()
                 if message.failed is not None:
                     self.handed_back = Finished(self.record, message.failed)
             elif message.kind == "s":
-                self.in_flight, self.timeout = True, message.timeout
-                self.deadline = time.monotonic() + message.timeout if message.timeout else None
+                self.in_flight = True
+                self.limits.start(message.timeout)
 
     def act_on_signals(self) -> None:
         intent = self.worker.intent
@@ -75,24 +74,22 @@ class ChildWatch:
         if reason:
             self.killed_by = reason
             self.process.kill(signal.SIGKILL if intent.forced >= 2 else signal.SIGTERM)
-            self.kill_deadline = time.monotonic() + self.worker.options.term_timeout
+            self.limits.grant_grace(self.worker.options.term_timeout)
 
     def enforce_deadlines(self) -> None:
-        now = time.monotonic()
-        if self.deadline is not None and now >= self.deadline:
-            logger.warning("Job %s ran past its %ss timeout; killing pid %d", self.name, self.timeout, self.process.pid)
-            self.timed_out, self.deadline = True, None
+        overdue = self.limits.overdue()
+        if overdue == "timeout":
+            timeout, pid = self.limits.timeout, self.process.pid
+            logger.warning("Job %s ran past its %ss timeout; killing pid %d", self.name, timeout, pid)
+        if overdue:
             self.process.kill(signal.SIGKILL)
-        if self.kill_deadline is not None and now >= self.kill_deadline:
-            self.process.kill(signal.SIGKILL)
-            self.kill_deadline = None
 
     def exit_error(self) -> ResqueError:
         """The failure to record for a job its process did not finish."""
         how = describe_exit(self.process.status or 0)
         pid = self.process.pid
-        if self.timed_out:
-            return JobTimeoutError("Job exceeded its timeout of %ss; its process %d was %s" % (self.timeout, pid, how))
+        if self.limits.timed_out:
+            return self.limits.timeout_error(pid, how)
         if self.killed_by:
             return DirtyExitError("Job process %d %s: the worker received %s" % (pid, how, self.killed_by))
         return DirtyExitError("Child process %d %s before finishing its job" % (pid, how))

@@ -25,10 +25,10 @@ from django.db.backends.signals import connection_created
 from .. import capacity, conf, held_connection, inflight, pruning, queue_hints, reconnect, scripts, workers
 from ..exceptions import DirtyExitError
 from ..signals import before_first_fork, before_fork, send
-from . import child, fork_server, perform, title, warm_up
+from . import child, fork_server, limits, perform, title, warm_up
 from .fork import AwaitingChild, JobProcess
 from .fork_server import ForkServer, ForkServerGoneError
-from .inline import InlineLimits
+from .limits import InlineLimits
 from .process_signals import STOP_SIGNALS, SignalFlags
 from .waiting import QueueWaiter
 from .watch import ChildWatch
@@ -183,7 +183,7 @@ class Worker:
     def fork_and_watch(self, reservation: inflight.Reservation, use_spare: bool = True) -> None:
         process, handed = self.job_process_for(reservation, use_spare)
         title.forked(process.pid)
-        watch = ChildWatch(self, process, reservation, perform.timeout_for(reservation, self.options.timeout))
+        watch = ChildWatch(self, process, reservation, limits.timeout_for(reservation, self.options.timeout))
         watch.received = not handed
         self.fork_spare(running=process)  # while the job runs: the next job waits for no fork
         try:
@@ -330,12 +330,13 @@ class Worker:
 
     # No-fork mode
     def perform_inline(self, reservation: inflight.Reservation) -> None:
-        timeout = perform.timeout_for(reservation, self.options.timeout)
-        limits = InlineLimits(timeout, reservation.name)
-        self.flags.on_kill_request = functools.partial(self._terminate_inline, limits)
+        timeout = limits.timeout_for(reservation, self.options.timeout)
+        inline_limits = InlineLimits(timeout, reservation.name)
+        self.flags.on_kill_request = functools.partial(self._terminate_inline, inline_limits)
         title.processing(reservation.queue, reservation.name)
         try:
-            failed = perform.work(reservation, self.id, lambda: self.intent.forced >= 2, limits, finish_record=False)
+            give_up = lambda: self.intent.forced >= 2  # noqa: E731
+            failed = perform.work(reservation, self.id, give_up, inline_limits, finish_record=False)
             self.finished = inflight.Finished(reservation.record, failed)
         finally:
             self.flags.on_kill_request = None

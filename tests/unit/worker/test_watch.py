@@ -71,5 +71,5 @@ def test_a_pre_forked_process_dying_silently_never_received_its_job():
 
 def test_a_timed_out_job_says_so():
     watch = _watch(lambda channel: os._exit(0))
-    watch.timed_out, watch.timeout = True, 2
+    watch.limits.timed_out, watch.limits.timeout = True, 2
     assert isinstance(watch.exit_error(), JobTimeoutError)
