@@ -41,6 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_LOCK_TIMEOUT": 180,
     # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
     "DURATION_METRICS": False,
+    # History for the admin's charts (history.py): kept this many minutes at minute
+    # resolution and this many hours at hour resolution, then expired by Redis.
+    "HISTORY": True,
+    "HISTORY_MINUTES": 1440,
+    "HISTORY_HOURS": 168,
     # resque_pool's shape: {"queue,list": count, ...} (with optional environment sections),
     # or the path of a JSON/YAML file holding it. Checked by a system check.
     "POOL": None,
@@ -113,6 +118,9 @@ def _check_types(merged: dict[str, Any]) -> None:
     for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "UNIQUE_LOCK_TTL"):
         if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
             raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))
+    for key in ("HISTORY_MINUTES", "HISTORY_HOURS"):
+        if isinstance(merged[key], bool) or not isinstance(merged[key], int) or merged[key] <= 0:
+            raise ImproperlyConfigured("RESQUE[%r] must be a positive integer, got %r." % (key, merged[key]))
     timeout = merged["JOB_TIMEOUT"]
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ImproperlyConfigured("RESQUE['JOB_TIMEOUT'] must be None or a positive number, got %r." % (timeout,))

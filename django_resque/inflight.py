@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import conf, failure, keys, reconnect, registry, scripts
+from . import conf, failure, history, keys, reconnect, registry, scripts
 from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, loads, loads_object, to_text
 from .exceptions import UndecodableError
@@ -103,6 +103,7 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
                 time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
                 time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
                 finished.record if finished is not None else "",
+                *history.script_args(finished is not None and finished.failed),
                 *queues,
             ],
         )
@@ -153,7 +154,9 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
     """
     counters = counters_for(count_for or worker_id, failed)
     with translate_errors():
-        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
+        return bool(
+            scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record, *history.script_args(failed)])
+        )
 
 
 def discard(worker_id: str, record: bytes) -> bool:

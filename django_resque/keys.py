@@ -41,6 +41,15 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                               expires unless the manager renews it
   <ns>:django_resque:bulk_run:<id>    hash    ours: progress of an admin bulk change running in the background
                                               (label, state, done, skipped, seen, total, message); expires
+  <ns>:django_resque:history:minute:<epoch>  hash  ours: one minute's figures (history.py): processed, failed,
+                                              depth (fleet) and processed:<q>, failed:<q>, depth:<q>; expires
+                                              (HISTORY_MINUTES, default a day). Written inside our scripts
+  <ns>:django_resque:history:hour:<epoch>    hash  ours: the same per hour (HISTORY_HOURS, default a week)
+  <ns>:django_resque:history:durations:minute:<epoch>  hash  ours: per job, count:<job>, sum:<job>, max:<job>
+                                              (seconds) of the jobs that ended in that minute (DURATION_METRICS)
+  <ns>:django_resque:history:durations:hour:<epoch>    hash  ours: the same per hour
+  <ns>:django_resque:history:writers hash   ours: worker id -> epoch of its last heartbeat, for the workers
+                                              that write history (ours; Ruby's do not)
   <ns>:django_resque:wake             channel ours: pub/sub, not a key: a queue's name, published by our
                                               scripts when they push onto an empty queue (worker/waiting.py)
 """
@@ -217,6 +226,30 @@ def pools() -> str:
 
 def pool(pool_id: str) -> str:
     return _key("django_resque", "pool", pool_id)
+
+
+# History for the admin's charts (ours, not Ruby's; history.py)
+def history_prefix() -> str:
+    """``<ns>:django_resque:history:``, for the scripts, which add ``minute:<epoch>`` and the like.
+
+    The names they build are the ones below (``tests/unit/test_history.py`` holds them to it).
+    """
+    return _key("django_resque", "history", "")
+
+
+def history(resolution: str, epoch: int) -> str:
+    """Counts and depths of one ``minute`` or ``hour`` starting at ``epoch``."""
+    return _key("django_resque", "history", resolution, str(int(epoch)))
+
+
+def history_durations(resolution: str, epoch: int) -> str:
+    """Per-job duration summaries of one ``minute`` or ``hour`` starting at ``epoch``."""
+    return _key("django_resque", "history", "durations", resolution, str(int(epoch)))
+
+
+def history_writers() -> str:
+    """Hash worker id -> epoch of its last heartbeat, for workers that write history."""
+    return _key("django_resque", "history", "writers")
 
 
 # Admin bulk changes (ours, not Ruby's)

@@ -160,6 +160,102 @@ return {n, took()}
 """
 
 
+# History (history.py) -------------------------------------------------------------
+
+# A Lua function for the scripts that count a finished job (RESERVE, FINISH_JOB): add it
+# to this minute's and this hour's history hashes, fleet-wide and for the job's queue
+# (read from the head of our own record, as the reserve script writes it; a quote in a
+# JSON string is always escaped, so the first ',"run_at":"' ends the queue's name).
+# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, hour TTL,
+# '1' if the job failed. The minute is Redis's (TIME), the same for every host. A history
+# key another program made into something else is left alone (pcall): counting the
+# job itself must never fail because of it.
+_COUNT_IN_HISTORY = """
+local function count_in_history(record, at)
+  local prefix = ARGV[at]
+  if not prefix or prefix == '' then return end
+  local now = tonumber(redis.call('TIME')[1])
+  local queue = nil
+  local stop = string.find(record, ',"run_at":"', 10, true)
+  if stop and string.sub(record, 1, 9) == '{"queue":' then
+    local ok, name = pcall(cjson.decode, string.sub(record, 10, stop - 1))
+    if ok and type(name) == 'string' then queue = name end
+  end
+  local names = {'processed'}
+  if ARGV[at + 3] == '1' then names[2] = 'failed' end
+  for _, span in ipairs({{'minute:', 60, ARGV[at + 1]}, {'hour:', 3600, ARGV[at + 2]}}) do
+    local key = prefix .. span[1] .. (now - now % span[2])
+    for _, name in ipairs(names) do
+      redis.pcall('HINCRBY', key, name, 1)
+      if queue then redis.pcall('HINCRBY', key, name .. ':' .. queue, 1) end
+    end
+    redis.pcall('EXPIRE', key, span[3])
+  end
+end
+"""
+
+# KEYS: queues set, history writers hash. ARGV: history key prefix, minute TTL, hour TTL,
+# worker id, queue key prefix, most queues sampled.
+# Run at each heartbeat of our workers: note that this worker writes history, and, once
+# a minute for the whole fleet (the first heartbeat of the minute), write every queue's
+# length into the minute's hash (depth:<q> and depth in all) and the hour's (the
+# largest seen). Past the most queues sampled nothing is sampled (Redis would be held
+# for too long); writers not heard of for an hour are forgotten then too.
+# Returns the number of queues sampled, -1 (not this worker's turn) or -2 (too many).
+SAMPLE_HISTORY = """
+local now = tonumber(redis.call('TIME')[1])
+redis.pcall('HSET', KEYS[2], ARGV[4], now)
+local minute = ARGV[1] .. 'minute:' .. (now - now % 60)
+local hour = ARGV[1] .. 'hour:' .. (now - now % 3600)
+local taken = redis.pcall('HSETNX', minute, 'sampled', 1)
+if taken ~= 1 then return -1 end
+redis.call('EXPIRE', minute, ARGV[2])
+local writers = redis.pcall('HGETALL', KEYS[2])
+if not writers.err then
+  for i = 1, #writers, 2 do
+    if (tonumber(writers[i + 1]) or 0) < now - 3600 then redis.call('HDEL', KEYS[2], writers[i]) end
+  end
+end
+if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[6]) then return -2 end
+local function keep_largest(field, n)
+  local old = tonumber(redis.pcall('HGET', hour, field))
+  if not old or n > old then redis.pcall('HSET', hour, field, n) end
+end
+local total = 0
+local names = redis.call('SMEMBERS', KEYS[1])
+for _, name in ipairs(names) do
+  local n = redis.pcall('LLEN', ARGV[5] .. name)
+  if type(n) ~= 'number' then n = 0 end
+  total = total + n
+  redis.call('HSET', minute, 'depth:' .. name, n)
+  keep_largest('depth:' .. name, n)
+end
+redis.call('HSET', minute, 'depth', total)
+keep_largest('depth', total)
+redis.pcall('EXPIRE', hour, ARGV[3])
+return #names
+"""
+
+# KEYS: none (the keys are built from the prefix). ARGV: history key prefix, minute TTL,
+# hour TTL, job name, seconds. A job's duration into this minute's and this hour's
+# summaries: count:<job>, sum:<job>, max:<job>. Sent with the duration histogram's
+# pipeline (metrics.record_duration); a value another program left that is not a
+# number is overwritten by this duration's.
+RECORD_DURATION = """
+local now = tonumber(redis.call('TIME')[1])
+local seconds = tonumber(ARGV[5])
+for _, span in ipairs({{'minute:', 60, ARGV[2]}, {'hour:', 3600, ARGV[3]}}) do
+  local key = ARGV[1] .. 'durations:' .. span[1] .. (now - now % span[2])
+  redis.pcall('HINCRBY', key, 'count:' .. ARGV[4], 1)
+  redis.pcall('HINCRBYFLOAT', key, 'sum:' .. ARGV[4], seconds)
+  local max = tonumber(redis.pcall('HGET', key, 'max:' .. ARGV[4]))
+  if not max or seconds > max then redis.pcall('HSET', key, 'max:' .. ARGV[4], seconds) end
+  redis.pcall('EXPIRE', key, span[3])
+end
+return 1
+"""
+
+
 # Workers ------------------------------------------------------------------------
 
 # Finish the job the worker last ran (if any), then take the first job of the first
@@ -167,7 +263,8 @@ return {n, took()}
 # a job is never only in a process's memory, and one round trip serves both.
 # KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
 # ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
-# ('' for none), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
+# ('' for none), its four history arguments (count_in_history), then queue names or
+# globs (``*``, ``?``), as Ruby: each glob expands
 # to the matching known queues, sorted; duplicates are skipped.
 # The finished record is deleted and counted only if it is still there (FINISH_JOB).
 # A new record never equals the finished one (identical jobs in one second get the
@@ -177,11 +274,14 @@ return {n, took()}
 # A payload that is not JSON is kept as a JSON string inside the record.
 # A counter another program set to something else than an integer is left as it is
 # (pcall): one bad stat key must not stop every worker (stats.py warns about it).
-RESERVE = """
+RESERVE = (
+    _COUNT_IN_HISTORY
+    + """
 local finished = ARGV[4]
 if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
   redis.call('DEL', KEYS[1])
   for i = 4, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
+  if #KEYS > 3 then count_in_history(finished, 5) end
 end
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
@@ -192,7 +292,7 @@ local function glob_pattern(glob)
   return '^' .. p .. '$'
 end
 local names, seen, known = {}, {}, nil
-for i = 5, #ARGV do
+for i = 9, #ARGV do
   local want = ARGV[i]
   if string.find(want, '[%*%?]') then
     if not known then known = redis.call('SMEMBERS', KEYS[2]); table.sort(known) end
@@ -219,18 +319,24 @@ for _, name in ipairs(names) do
 end
 return nil
 """
+)
 
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
-# KEYS: worker:<id>, then the counters to increment. ARGV: expected record.
+# KEYS: worker:<id>, then the counters to increment. ARGV: expected record, then with
+# counters its four history arguments (count_in_history).
 # Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
 # not an integer is left as it is, as in RESERVE.
-FINISH_JOB = """
+FINISH_JOB = (
+    _COUNT_IN_HISTORY
+    + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
+if #KEYS > 1 then count_in_history(ARGV[1], 2) end
 return 1
 """
+)
 
 # Put a dead worker's job back at the head of its queue, if the record is unchanged.
 # KEYS: worker:<id>, queue:<q>, queues set. ARGV: expected record, payload, queue name,

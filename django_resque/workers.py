@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from . import conf, keys
+from . import conf, history, keys
 from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, to_int, to_text, to_time
 from .payload import object_or_raw
@@ -44,6 +44,7 @@ def _announce(worker_id: str, *, keep_started: bool) -> None:
         pipe.hset(keys.heartbeats(), worker_id, now.isoformat())
         pipe.sadd(keys.workers(), worker_id)
         pipe.set(keys.worker_started(worker_id), started, nx=keep_started)
+        history.sample(pipe, worker_id)
         pipe.execute()
 
 

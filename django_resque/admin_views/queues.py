@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from .. import history
 from .. import queue as queue_api
 from ..decoding import content_digest
 from ..exceptions import InvalidQueueNameError, MalformedPayloadError
 from ..payload import decode, dumps
+from .charts import history_charts
 from .page import (
     REFRESH_CHOICES,
     SHOWN_CHARS,
@@ -107,6 +109,9 @@ def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
         tools=[Action("Clear queue", admin_url(model_admin, "queue_clear", name), post=False, danger=True)]
         if allowed and page.paginator.count
         else [],
+        refresh=refresh_seconds(request),
+        refresh_choices=REFRESH_CHOICES,
+        **history_charts(history.span_named(request.GET.get("span")), queue=name),
     )
 
 
