@@ -44,12 +44,12 @@ class ChildWatch:
             self.read_messages()
             self.act_on_signals()
             self.enforce_deadlines()
-            self.worker.safe_tick()
+            self.worker.heartbeat.safe_tick()
         self.read_messages()
 
     def wait_time(self) -> float:
         now = time.monotonic()
-        limits = [self.worker.next_tick, *self.limits.next_due()]
+        limits = [self.worker.heartbeat.next_tick, *self.limits.next_due()]
         cap = 1.0 if self.process.pidfd is None else 60.0  # without pidfd, poll for the exit
         return max(0.0, min(cap, *(t - now for t in limits)))
 
@@ -83,6 +83,14 @@ class ChildWatch:
             logger.warning("Job %s ran past its %ss timeout; killing pid %d", self.name, timeout, pid)
         if overdue:
             self.process.kill(signal.SIGKILL)
+
+    def lost_before_its_job(self) -> bool:
+        """A pre-forked process died before it had the job (none of the job's code ran), unkilled."""
+        return not self.received and not self.killed_by
+
+    def died_holding_its_job(self) -> bool:
+        """The process exited with its job not done, or failed before handing its record back."""
+        return self.in_flight or (self.process.status != 0 and self.handed_back is None)
 
     def exit_error(self) -> ResqueError:
         """The failure to record for a job its process did not finish."""
