@@ -4,9 +4,11 @@ Per minute (RESQUE['HISTORY_MINUTES'], a day by default) and per hour
 (RESQUE['HISTORY_HOURS'], a week): jobs processed and failed, fleet-wide and per queue,
 and the queues' depth; with DURATION_METRICS, each job's count, total and longest run.
 Writing it costs a job no round trip: the counts are made inside the scripts that
-already count the job (``scripts.RESERVE``, ``scripts.FINISH_JOB``), the depth inside
-the heartbeat's MULTI (once a minute for the fleet), durations inside the duration
-histogram's pipeline. Ruby's workers write none of it (``non_writers`` names them).
+already count the job (``scripts.RESERVE``, ``scripts.FINISH_JOB``; the minute only),
+the depth inside the heartbeat's MULTI, which also folds the finished minutes into
+their hours (once a minute for the fleet), durations inside the duration histogram's
+pipeline. So an hour's counts lag by the minutes not folded yet (one or two). Ruby's
+workers write none of it (``non_writers`` names them).
 
 Everything read back may be hostile: a value that is not a number counts as nothing.
 """
@@ -72,10 +74,10 @@ class Slow:
 
 
 def script_args(failed: bool) -> list[str]:
-    """The four history arguments of RESERVE and FINISH_JOB: prefix ('' when off), TTLs, failed."""
+    """The four history arguments of RESERVE and FINISH_JOB: prefix ('' when off), TTL, -, failed."""
     if not conf.get("HISTORY"):
         return ["", "0", "0", "0"]
-    return [keys.history_prefix(), str(_minute_ttl()), str(_hour_ttl()), "1" if failed else "0"]
+    return [keys.history_prefix(), str(_minute_ttl()), "0", "1" if failed else "0"]
 
 
 def sample(pipe: Any, worker_id: str) -> None:
@@ -93,7 +95,13 @@ def sample(pipe: Any, worker_id: str) -> None:
         worker_id,
         keys.queue_prefix(),
         MAX_SAMPLED_QUEUES,
+        fold_minutes(),
     )
+
+
+def fold_minutes() -> int:
+    """How many minutes back a sample folds into hours: more than a heartbeat's gap."""
+    return min(int(conf.get("HEARTBEAT_INTERVAL")) // MINUTE + 3, int(conf.get("HISTORY_MINUTES")))
 
 
 def record_duration(pipe: Any, job_name: str, seconds: float) -> None:

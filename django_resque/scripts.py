@@ -163,13 +163,16 @@ return {n, took()}
 # History (history.py) -------------------------------------------------------------
 
 # A Lua function for the scripts that count a finished job (RESERVE, FINISH_JOB): add it
-# to this minute's and this hour's history hashes, fleet-wide and for the job's queue
-# (read from the head of our own record, as the reserve script writes it; a quote in a
-# JSON string is always escaped, so the first ',"run_at":"' ends the queue's name).
-# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, hour TTL,
-# '1' if the job failed. The minute is Redis's (TIME), the same for every host. A history
-# key another program made into something else is left alone (pcall): counting the
-# job itself must never fail because of it.
+# to this minute's history hash, fleet-wide and for the job's queue (read from the head
+# of our own record, as the reserve script writes it; a quote in a JSON string is always
+# escaped, so the first ',"run_at":"' ends the queue's name). Hours are not written
+# here: the depth sample folds each finished minute into its hour, once a minute for the
+# fleet, so a job costs two writes, not four.
+# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, unused,
+# '1' if the job failed. The minute is Redis's (TIME), the same for every host. The TTL
+# is set by the write that makes the hash (a first count here, or the depth sample). A
+# history key another program made into something else is left alone (pcall):
+# counting the job itself must never fail because of it.
 _COUNT_IN_HISTORY = """
 local function count_in_history(record, at)
   local prefix = ARGV[at]
@@ -181,35 +184,51 @@ local function count_in_history(record, at)
     local ok, name = pcall(cjson.decode, string.sub(record, 10, stop - 1))
     if ok and type(name) == 'string' then queue = name end
   end
+  local key = prefix .. 'minute:' .. (now - now % 60)
   local names = {'processed'}
   if ARGV[at + 3] == '1' then names[2] = 'failed' end
-  for _, span in ipairs({{'minute:', 60, ARGV[at + 1]}, {'hour:', 3600, ARGV[at + 2]}}) do
-    local key = prefix .. span[1] .. (now - now % span[2])
-    for _, name in ipairs(names) do
-      redis.pcall('HINCRBY', key, name, 1)
-      if queue then redis.pcall('HINCRBY', key, name .. ':' .. queue, 1) end
-    end
-    redis.pcall('EXPIRE', key, span[3])
+  for _, name in ipairs(names) do
+    if redis.pcall('HINCRBY', key, name, 1) == 1 then redis.pcall('EXPIRE', key, ARGV[at + 1]) end
+    if queue then redis.pcall('HINCRBY', key, name .. ':' .. queue, 1) end
   end
 end
 """
 
 # KEYS: queues set, history writers hash. ARGV: history key prefix, minute TTL, hour TTL,
-# worker id, queue key prefix, most queues sampled.
+# worker id, queue key prefix, most queues sampled, minutes to look back for folding.
 # Run at each heartbeat of our workers: note that this worker writes history, and, once
-# a minute for the whole fleet (the first heartbeat of the minute), write every queue's
+# a minute for the whole fleet (the first heartbeat of the minute): fold each finished
+# minute of the last few not folded yet into its hour (its processed and failed counts,
+# once: 'folded'), forget writers not heard of for an hour, and write every queue's
 # length into the minute's hash (depth:<q> and depth in all) and the hour's (the
-# largest seen). Past the most queues sampled nothing is sampled (Redis would be held
-# for too long); writers not heard of for an hour are forgotten then too.
+# largest seen). Past the most queues sampled no depth is sampled (Redis would be held
+# for too long).
 # Returns the number of queues sampled, -1 (not this worker's turn) or -2 (too many).
 SAMPLE_HISTORY = """
 local now = tonumber(redis.call('TIME')[1])
 redis.pcall('HSET', KEYS[2], ARGV[4], now)
-local minute = ARGV[1] .. 'minute:' .. (now - now % 60)
+local this = now - now % 60
+local minute = ARGV[1] .. 'minute:' .. this
 local hour = ARGV[1] .. 'hour:' .. (now - now % 3600)
 local taken = redis.pcall('HSETNX', minute, 'sampled', 1)
 if taken ~= 1 then return -1 end
 redis.call('EXPIRE', minute, ARGV[2])
+for back = 1, tonumber(ARGV[7]) do
+  local at = this - 60 * back
+  local done = ARGV[1] .. 'minute:' .. at
+  if redis.call('EXISTS', done) == 1 and redis.pcall('HSETNX', done, 'folded', 1) == 1 then
+    local into = ARGV[1] .. 'hour:' .. (at - at % 3600)
+    local fields = redis.call('HGETALL', done)
+    for i = 1, #fields, 2 do
+      local n = tonumber(fields[i + 1])
+      local kind = string.match(fields[i], '^(%a+)')
+      if n and n > 0 and (kind == 'processed' or kind == 'failed') then
+        redis.pcall('HINCRBY', into, fields[i], math.floor(n))
+      end
+    end
+    redis.pcall('EXPIRE', into, ARGV[3])
+  end
+end
 local writers = redis.pcall('HGETALL', KEYS[2])
 if not writers.err then
   for i = 1, #writers, 2 do

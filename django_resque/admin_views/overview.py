@@ -75,6 +75,8 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         schedules_url=admin_url(model_admin, "schedule_changelist"),
         json_url=admin_url(model_admin, "overview_stats"),
         metrics_url=admin_url(model_admin, "overview_metrics"),
+        redis_url=admin_url(model_admin, "overview_redis"),
+        search_url=admin_url(model_admin, "overview_search"),
         **charts,
     )
 

@@ -39,17 +39,37 @@ def _work_one(name: str, failed: bool, queue_name: str = "mail") -> None:
     assert inflight.finish(WORKER, reserved.record, failed=failed)
 
 
-def test_a_finished_job_is_counted_per_minute_and_hour_fleet_wide_and_for_its_queue(fake_redis):
+def test_a_finished_job_is_counted_in_its_minute_fleet_wide_and_for_its_queue(fake_redis):
     _work_one("ok", failed=False)
     _work_one("bad", failed=True)
-    for key in (_minute(fake_redis), _hour(fake_redis)):
-        assert fake_redis.hgetall(key) == {
-            b"processed": b"2",
-            b"processed:mail": b"2",
-            b"failed": b"1",
-            b"failed:mail": b"1",
-        }
+    assert fake_redis.hgetall(_minute(fake_redis)) == {
+        b"processed": b"2",
+        b"processed:mail": b"2",
+        b"failed": b"1",
+        b"failed:mail": b"1",
+    }
     assert 0 < fake_redis.ttl(_minute(fake_redis)) <= 1440 * 60 + 60
+    assert not fake_redis.exists(_hour(fake_redis))  # folded in later, once a minute
+
+
+def test_the_first_sample_of_a_minute_folds_the_minutes_before_into_their_hours_once(fake_redis, monkeypatch):
+    _work_one("ok", failed=False)
+    _work_one("bad", failed=True)
+    counted = _minute(fake_redis)
+    monkeypatch.setattr(time, "time", lambda: 1_800_000_030.0 + 120)  # two minutes later
+    _work_one("later", failed=False)
+    workers.heartbeat(WORKER)
+    fake_redis.hdel(_minute(fake_redis), "sampled")  # as if another minute: not folded twice
+    workers.heartbeat(WORKER)
+    assert fake_redis.hgetall(_hour(fake_redis)) == {
+        b"processed": b"2",
+        b"processed:mail": b"2",
+        b"failed": b"1",
+        b"failed:mail": b"1",
+        b"depth": b"0",
+        b"depth:mail": b"0",
+    }
+    assert fake_redis.hget(counted, "folded") == b"1"
     assert 7 * 86400 < fake_redis.ttl(_hour(fake_redis)) <= 168 * 3600 + 3600
 
 
@@ -82,11 +102,14 @@ def test_history_off_writes_nothing(fake_redis, settings):
 
 def test_a_hostile_history_key_never_stops_a_job_being_counted(fake_redis):
     fake_redis.set(_minute(fake_redis), "not a hash")
-    fake_redis.hset(_hour(fake_redis), "processed", "many")
     _work_one("ok", failed=False)
     assert fake_redis.get(keys.stat("processed")) == b"1"
     assert fake_redis.get(_minute(fake_redis)) == b"not a hash"
-    assert fake_redis.hget(_hour(fake_redis), "processed:mail") == b"1"
+    fake_redis.delete(_minute(fake_redis))
+    fake_redis.hset(_minute(fake_redis), "processed", "many")
+    _work_one("ok", failed=False)
+    assert fake_redis.get(keys.stat("processed")) == b"2"
+    assert fake_redis.hget(_minute(fake_redis), "processed:mail") == b"1"
 
 
 def test_history_keys_expire(fake_redis, monkeypatch, settings):
