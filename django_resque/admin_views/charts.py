@@ -19,6 +19,7 @@ from ..decoding import to_text
 WIDTH, HEIGHT = 600, 150
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 8, 20  # the plot's margins, for the axis labels
 BAR_HEIGHT = 18
+BAR_LABEL_WIDTH = 200  # room for the job's name left of its bar
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,11 @@ class Line:
     label: str
     css: str
     paths: list[str]  # SVG polyline points, one per unbroken run (depth has gaps)
+
+    @property
+    def dots(self) -> list[list[str]]:
+        """[x, y] of the runs of one point, which a polyline would not show."""
+        return [path.split(",", 1) for path in self.paths if " " not in path]
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,11 @@ class Bar:
     y: float
     width: float
     value: str
+
+    @property
+    def value_x(self) -> float:
+        """Where the value is written: just past the bar's end."""
+        return LEFT + BAR_LABEL_WIDTH + self.width + 4
 
 
 @dataclass(frozen=True)
@@ -144,7 +155,7 @@ def depth_chart(span: history.Span, points: list[history.Point]) -> Chart:
 
 def slowest_chart(slow: list[history.Slow]) -> Chart:
     longest = max((s.average for s in slow), default=0.0) or 1.0
-    width = WIDTH - LEFT - RIGHT - 200
+    width = WIDTH - LEFT - RIGHT - BAR_LABEL_WIDTH - 60  # 60: room for the value past the bar
     bars = [
         Bar(s.job, TOP + i * (BAR_HEIGHT + 4), width * s.average / longest, "%.3f s" % s.average)
         for i, s in enumerate(slow)

@@ -31,6 +31,7 @@ def redis_page(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         crumbs=(Crumb("Overview", admin_url(model_admin, "overview_changelist")), Crumb("Redis")),
         server=server_info.server(),
         columns=["Key", "Type", "Size", "Expires in"],
+        can_change=False,  # a read-only page
         rows=[_key_row(key) for key in found.keys],
         empty="No keys under the namespace on this page of the walk." if found.cursor else "No keys here.",
         cursor={

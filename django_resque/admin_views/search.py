@@ -12,6 +12,7 @@ from ..decoding import content_digest
 from ..queue import is_valid_name
 from .page import SHOWN_CHARS, Cell, Crumb, Row, admin_url, render_page, shorten
 from .permissions import view_required
+from .scheduled import when
 
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
@@ -36,6 +37,7 @@ def find_job(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         crumbs=(Crumb("Overview", admin_url(model_admin, "overview_changelist")), Crumb("Find a job")),
         query=query,
         columns=["Where", "Job", "Arguments"],
+        can_change=False,  # nothing to do here: each match links to its page
         rows=[_row(model_admin, match) for match in result.matches],
         empty="No job matches %r in what was read." % query if query else "Type a job's class or argument text.",
         cursor={
@@ -64,5 +66,5 @@ def _where(model_admin: ModelAdmin, match: search.Match) -> tuple[str, str | Non
             )
         return f"{label} in {match.where}, #{match.index + 1}", url
     if match.place == "delayed":
-        return f"{label} until {match.where}", admin_url(model_admin, "delayedjob_at", int(match.where))
+        return f"{label} until {when(int(match.where))}", admin_url(model_admin, "delayedjob_at", int(match.where))
     return f"{label}, #{match.index + 1}", admin_url(model_admin, "failedjob_detail", match.index)

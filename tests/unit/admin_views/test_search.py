@@ -21,7 +21,7 @@ def test_matches_link_to_their_pages_and_are_escaped(viewer_client, fake_redis):
     rows = [[cell.text for cell in row.cells] for row in response.context["rows"]]
     assert rows == [
         ["Queued in mail, #1", "shop.send", '["<script>alert(1)</script>"]'],
-        ["Delayed until 4000000000", "shop.send", '["later"]'],
+        ["Delayed until 2096-10-02 07:06:40 UTC", "shop.send", '["later"]'],
     ]
     urls = [row.cells[0].url for row in response.context["rows"]]
     assert urls[0].startswith(reverse("admin:django_resque_queue_job", args=["mail", 0]) + "?digest=")
