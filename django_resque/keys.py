@@ -29,10 +29,13 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:delayed:last_enqueued_at       hash    schedule name -> when it last pushed its job (Ruby's Time#to_s)
   <ns>:django_resque:schedule_last_run hash   ours: schedule name -> epoch of the last fire handled
   <ns>:django_resque:job_durations    hash    ours: "<job>|<bucket>" -> count, "<job>|sum" -> seconds
-  <ns>:django_resque:task_result:<id>          hash    ours: a Django Tasks result (status, times, task,
-                                                       args, return value); expires (OPTIONS RESULT_TTL)
-  <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
-  <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
+  <ns>:django_resque:job:<id>         hash    ours: one job's record, by the id in its payload (status, job,
+                                              queue, times, worker, attempt, return value or failure), written
+                                              once a job is scheduled, taken, cancelled or over (a queued job
+                                              has none: its payload is its record), and a Django Tasks result
+                                              (task, args); expires (STATUS_TTL, RESULT_TTL)
+  <ns>:django_resque:job:<id>:workers list    ours: ids of the workers that ran a Tasks result, one per attempt
+  <ns>:django_resque:job:<id>:errors  list    ours: JSON {"exception_class_path","traceback"} per Tasks failure
   <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, sha1 of [class, args] (or of the job's key), PX TTL
   <ns>:resque-retry:<class>:<sha1>    string  resque-retry's attempt count (0-based run), shared with Ruby; sha1 of
                                               the args as Ruby's args.join("-"), whitespace cut from the key
@@ -205,18 +208,23 @@ def job_durations() -> str:
     return _key("django_resque", "job_durations")
 
 
-# Django Tasks results (ours, not Ruby's)
-def task_result(result_id: str) -> str:
-    """Hash of one Django Tasks result; expires with its two lists below."""
-    return _key("django_resque", "task_result", result_id)
+# Job records: status and result by job id, for @job and Django Tasks alike (ours, not Ruby's)
+def job_record(job_id: str) -> str:
+    """Hash of one job's record; a Tasks result's expires with its two lists below."""
+    return _key("django_resque", "job", job_id)
 
 
-def task_result_workers(result_id: str) -> str:
-    return _key("django_resque", "task_result", result_id, "workers")
+def job_record_prefix() -> str:
+    """``<ns>:django_resque:job:``, for the worker's scripts, which build the key from a payload's id."""
+    return _key("django_resque", "job", "")
 
 
-def task_result_errors(result_id: str) -> str:
-    return _key("django_resque", "task_result", result_id, "errors")
+def job_record_workers(job_id: str) -> str:
+    return _key("django_resque", "job", job_id, "workers")
+
+
+def job_record_errors(job_id: str) -> str:
+    return _key("django_resque", "job", job_id, "errors")
 
 
 # Pool managers (ours, not Ruby's: resque-pool keeps no record in Redis)

@@ -406,6 +406,29 @@ return 1
 """
 
 
+# Job records (status.py) --------------------------------------------------------------
+
+# Cancel a job by its record. KEYS: job:<id>. ARGV: now (ISO), TTL seconds, "1" to kill.
+# A job over (finished, failed, cancelled; Tasks' SUCCESSFUL, FAILED) is left as it is;
+# a running one too, with kill marked if asked. Any other (no record: queued; scheduled,
+# retry scheduled) is marked cancelled: the worker that takes it drops it unperformed.
+# Returns the status before ("" for none).
+CANCEL_JOB = """
+local status = redis.call('HGET', KEYS[1], 'status') or ''
+if status == 'finished' or status == 'failed' or status == 'cancelled' or status == 'SUCCESSFUL'
+  or status == 'FAILED' then return status end
+if status == 'running' or status == 'RUNNING' then
+  if ARGV[3] == '1' then
+    redis.call('HSET', KEYS[1], 'kill', ARGV[1])
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+  end
+  return status
+end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return status
+"""
+
 _loaded: set[tuple[Any, str]] = set()  # (server, sha); inherited by forked children
 _scripts: dict[str, Any] = {}
 
