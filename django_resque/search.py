@@ -1,4 +1,4 @@
-"""Find a job by its class or argument text, wherever it is: running, queued, delayed, failed.
+"""Find a job by its id, class or argument text, wherever it is: running, queued, delayed, failed.
 
 A search walks the places in that order from a ``Position`` and stops when it has found
 a page of matches or read its budget of stored jobs, returning where to go on: the
@@ -22,6 +22,7 @@ from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, exact_text, loads, to_text
 from .exceptions import UndecodableError
 from .failure import api as failure_api
+from .payload import ID_KEY
 
 BUDGET = 2000  # stored jobs read per request at most
 CHUNK = 200  # jobs read per Redis call
@@ -56,6 +57,7 @@ class Match:
     raw: bytes  # the stored bytes, exactly
     job: str
     args: str  # the arguments as JSON text
+    id: str  # the job's id (issue 15), "" for a job without one
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,7 @@ Walked = tuple[Position, str, int, bytes, Any]
 
 
 def find(query: str, start: Position | None = None, limit: int = 25, budget: int | None = None) -> Result:
-    """The jobs whose class or arguments contain ``query`` (case-insensitive), from ``start``.
+    """The jobs whose class or arguments contain ``query`` or whose id is it (case-insensitive), from ``start``.
 
     At most ``budget`` (BUDGET) stored jobs are read.
     """
@@ -82,9 +84,9 @@ def find(query: str, start: Position | None = None, limit: int = 25, budget: int
         if read >= budget or len(found) >= limit:
             return Result(found, read, position)
         read += 1
-        job, args = _job_and_args(payload, raw)
-        if needle and (needle in job.casefold() or needle in args.casefold()):
-            found.append(Match(PLACES[position.place], where, index, raw, job, args))
+        job, args, job_id = _job_and_args(payload, raw)
+        if needle and (needle in job.casefold() or needle in args.casefold() or needle == job_id.casefold()):
+            found.append(Match(PLACES[position.place], where, index, raw, job, args, job_id))
     return Result(found, read, None)
 
 
@@ -152,13 +154,14 @@ def _decoded(raw: bytes | str, depth: int | None = None) -> Any:
         return to_text(raw)
 
 
-def _job_and_args(payload: Any, raw: bytes) -> tuple[str, str]:
-    """The job's class and its arguments as JSON; a payload that is not a job is all "arguments"."""
+def _job_and_args(payload: Any, raw: bytes) -> tuple[str, str, str]:
+    """The job's class, its arguments as JSON and its id; a payload that is not a job is all "arguments"."""
     if not isinstance(payload, dict):
-        return "", to_text(raw)
+        return "", to_text(raw), ""
     job = payload.get("class")
+    job_id = payload.get(ID_KEY)
     args = json.dumps(payload.get("args"), ensure_ascii=False, default=str)
-    return (job if isinstance(job, str) else ""), args
+    return (job if isinstance(job, str) else ""), args, (job_id if isinstance(job_id, str) else "")
 
 
 def _bytes(raw: bytes | str) -> bytes:

@@ -78,7 +78,6 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         redis_url=admin_url(model_admin, "overview_redis"),
         search_url=admin_url(model_admin, "overview_search"),
         **charts,
-        find_job_url=admin_url(model_admin, "overview_find_job"),
     )
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from .. import search
+from .. import handle, search
 from ..decoding import content_digest
 from ..queue import is_valid_name
 from .page import SHOWN_CHARS, Cell, Crumb, Row, admin_url, render_page, shorten
@@ -22,12 +22,16 @@ PLACE_LABELS = {"running": "Running", "queued": "Queued", "delayed": "Delayed", 
 
 @view_required
 def find_job(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
-    """``?q=`` text in a job's class or arguments; ``?at=`` where the last page stopped."""
+    """``?q=`` a job's id, or text in its class or arguments; ``?at=`` where the last page stopped.
+
+    An id is also looked up directly (``handle.fetch``): its status shows above the matches.
+    """
     query = request.GET.get("q", "").strip()[: search.MAX_QUERY]
     start = search.Position.parse(request.GET.get("at"))
     if start is None:
         raise Http404("at must be a position such as 1.0.200")
     result = search.find(query, start) if query else search.Result([], 0, None)
+    by_id = handle.fetch(query) if handle.is_valid_id(query) and start == search.Position() else None
     url = admin_url(model_admin, "overview_search")
     return render_page(
         request,
@@ -36,7 +40,9 @@ def find_job(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         title="Find a job",
         crumbs=(Crumb("Overview", admin_url(model_admin, "overview_changelist")), Crumb("Find a job")),
         query=query,
-        columns=["Where", "Job", "Arguments"],
+        by_id=by_id if by_id is not None and by_id.status != "unknown" else None,
+        by_id_url=admin_url(model_admin, "overview_job", query) if by_id is not None else "",
+        columns=["Where", "Job", "Arguments", "Id"],
         can_change=False,  # nothing to do here: each match links to its page
         rows=[_row(model_admin, match) for match in result.matches],
         empty="No job matches %r in what was read." % query if query else "Type a job's class or argument text.",
@@ -50,7 +56,15 @@ def find_job(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
 
 def _row(model_admin: ModelAdmin, match: search.Match) -> Row:
     where, url = _where(model_admin, match)
-    return Row([Cell(where, url=url), Cell(match.job, code=True), Cell(shorten(match.args, SHOWN_CHARS), code=True)])
+    id_url = admin_url(model_admin, "overview_job", match.id) if handle.is_valid_id(match.id) else None
+    return Row(
+        [
+            Cell(where, url=url),
+            Cell(match.job, code=True),
+            Cell(shorten(match.args, SHOWN_CHARS), code=True),
+            Cell(match.id, url=id_url, code=True),
+        ]
+    )
 
 
 def _where(model_admin: ModelAdmin, match: search.Match) -> tuple[str, str | None]:

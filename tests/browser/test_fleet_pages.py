@@ -111,7 +111,7 @@ def test_the_redis_page(admin_page, real_redis, screenshot):
 
 
 def test_find_a_running_a_queued_a_delayed_and_a_failed_job(admin_page, real_redis, worker, screenshot):
-    jobs.explode.delay("needle-failed")
+    failing = jobs.explode.delay("needle-failed")
     jobs.sleepy.delay(60, "needle-running")
     queues.push("mail", build("shop.jobs.send_welcome_mail", ["needle-queued"]))
     delayed.schedule(4_000_000_000, "mail", build("shop.jobs.send_reminder", ["needle-delayed"]))
@@ -128,7 +128,7 @@ def test_find_a_running_a_queued_a_delayed_and_a_failed_job(admin_page, real_red
     page = admin_page
     page.goto("/admin/django_resque/overview/")
     page.fill("#resque-q", "NEEDLE")
-    page.click("#resque-find input[type=submit]")
+    page.click("#find-job button")
     page.wait_for_selector("#result_list")
     rows = page.locator("#result_list tbody tr").all_inner_texts()
     assert [row.split()[0].rstrip(",") for row in rows] == ["Running", "Queued", "Delayed", "Failed"]
@@ -139,3 +139,10 @@ def test_find_a_running_a_queued_a_delayed_and_a_failed_job(admin_page, real_red
     page.click("#result_list tbody tr:nth-child(4) a")
     page.wait_for_selector("#failure")
     assert "needle-failed" in page.inner_text("#failure")
+
+    page.goto("/admin/django_resque/overview/")
+    page.fill("#resque-q", failing.id)  # by its id: its status, and where it is
+    page.click("#find-job button")
+    page.wait_for_selector("#resque-by-id")
+    assert "is failed" in page.inner_text("#resque-by-id")
+    assert page.locator("#result_list tbody tr").all_inner_texts()[0].startswith("Failed")
