@@ -36,12 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import conf, failure, history, keys, reconnect, registry, scripts
+from . import conf, failure, history, keys, reconnect, registry, scripts, status, unique
 from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, loads, loads_object, to_text
-from .exceptions import UndecodableError
+from .exceptions import MalformedPayloadError, UndecodableError
 from .failure.record import digest
-from .payload import dumps, object_or_raw
+from .payload import decode, dumps, object_or_raw
 from .signals import job_failed, send
 
 if TYPE_CHECKING:
@@ -90,28 +90,50 @@ class Finished:
 def reserve(worker_id: str, queues: list[str], finished: Finished | None = None) -> Reservation | Paused | None:
     """The next job (recorded in ``worker:<id>``), PAUSED, or None when all are empty.
 
-    ``finished`` is deleted and counted first, in the same script, as ``finish``.
+    ``finished`` is deleted and counted first, in the same script, as ``finish``. A job
+    cancelled while queued is dropped on the way (``drop_cancelled``).
     """
-    now = time.time()
-    counters = counters_for(worker_id, finished.failed) if finished is not None else []
-    with translate_errors():
-        reply = scripts.run(
-            scripts.RESERVE,
-            [keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters],
-            [
-                keys.queue_prefix(),
-                time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
-                time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
-                finished.record if finished is not None else "",
-                *history.script_args(finished is not None and finished.failed),
-                *queues,
-            ],
-        )
-    if reply is None:
-        return None
-    if isinstance(reply, int):
-        return PAUSED
-    return parse_record(reply[1])
+    while True:
+        now = time.time()
+        counters = counters_for(worker_id, finished.failed) if finished is not None else []
+        with translate_errors():
+            reply = scripts.run(
+                scripts.RESERVE,
+                [keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters],
+                [
+                    keys.queue_prefix(),
+                    time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
+                    time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
+                    finished.record if finished is not None else "",
+                    *history.script_args(finished is not None and finished.failed),
+                    *job_record_args(worker_id),
+                    *queues,
+                ],
+            )
+        if reply is None:
+            return None
+        if isinstance(reply, int):
+            return PAUSED
+        if len(reply) < 3:
+            return parse_record(reply[1])
+        drop_cancelled(to_text(reply[0]), reply[1])
+        finished = None
+
+
+def job_record_args(worker_id: str) -> list[str | int]:
+    """The four job record arguments of RESERVE and FINISH_JOB (scripts._JOB_RECORD)."""
+    return [keys.job_record_prefix(), status.now_text(), worker_id, status.ttl()]
+
+
+def drop_cancelled(queue: str, raw: bytes) -> None:
+    """A job cancelled while queued, taken off its queue by RESERVE: let go of its unique lock."""
+    try:
+        payload = decode(raw)
+    except MalformedPayloadError as exc:  # no job to let go of
+        logger.warning("A cancelled job from %s was dropped, never performed: %s", queue, exc)
+        return
+    unique.release(registry.find(payload.name), payload.as_dict())
+    logger.info("Job %s %s from %s was cancelled: dropped, never performed", payload.id, payload.name, queue)
 
 
 def parse_record(record: bytes | str) -> Reservation:
@@ -155,7 +177,11 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
     counters = counters_for(count_for or worker_id, failed)
     with translate_errors():
         return bool(
-            scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record, *history.script_args(failed)])
+            scripts.run(
+                scripts.FINISH_JOB,
+                [keys.worker(worker_id), *counters],
+                [record, *history.script_args(failed), *job_record_args(worker_id)],
+            )
         )
 
 

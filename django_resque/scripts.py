@@ -194,6 +194,39 @@ local function count_in_history(record, at)
 end
 """
 
+# A job's record (status.py) as a worker takes and finishes it, for payloads that carry
+# an id (ours; a payload Ruby rebuilt has none and costs nothing here). ARGV from ``at``:
+# job record key prefix, now (ISO), worker id, status TTL (seconds).
+# start: the job was cancelled -> false (the worker drops it, unperformed); else running.
+# finish: running -> finished / failed (a failure, a retry or a kept result was written
+# by the job process already, and is left as it is).
+_JOB_RECORD = """
+local function start_job_record(decoded, queue, at)
+  local id = type(decoded) == 'table' and decoded['id']
+  if type(id) ~= 'string' or #id > 64 or not string.match(id, '^[%w_%-]+$') then return true end
+  local key = ARGV[at] .. id
+  local status = redis.call('HGET', key, 'status')
+  if status == 'cancelled' then return false end
+  if status then
+    redis.call('HDEL', key, 'finished_at', 'exception', 'error', 'failure', 'return_value', 'run_after')
+  end
+  local name = decoded['class']
+  redis.call('HSET', key, 'status', 'running', 'job', type(name) == 'string' and name or '', 'queue_name', queue,
+    'worker', ARGV[at + 2], 'started_at', ARGV[at + 1])
+  redis.call('HINCRBY', key, 'attempt', 1)
+  redis.call('EXPIRE', key, ARGV[at + 3])
+  return true
+end
+local function finish_job_record(record, failed, at)
+  local id = string.match(record, ',"id":"([%w_%-]+)"}}$')
+  if not id or #id > 64 then return end
+  local key = ARGV[at] .. id
+  if redis.call('HGET', key, 'status') ~= 'running' then return end
+  redis.call('HSET', key, 'status', failed and 'failed' or 'finished', 'finished_at', ARGV[at + 1])
+  redis.call('EXPIRE', key, ARGV[at + 3])
+end
+"""
+
 # KEYS: queues set, history writers hash. ARGV: history key prefix, minute TTL, hour TTL,
 # worker id, queue key prefix, most queues sampled, minutes to look back for folding.
 # Run at each heartbeat of our workers: note that this worker writes history, and, once
@@ -282,25 +315,28 @@ return 1
 # a job is never only in a process's memory, and one round trip serves both.
 # KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
 # ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
-# ('' for none), its four history arguments (count_in_history), then queue names or
-# globs (``*``, ``?``), as Ruby: each glob expands
+# ('' for none), its four history arguments (count_in_history), the four job record
+# arguments (_JOB_RECORD), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
 # to the matching known queues, sorted; duplicates are skipped.
 # The finished record is deleted and counted only if it is still there (FINISH_JOB).
 # A new record never equals the finished one (identical jobs in one second get the
 # later run_at, which Ruby only displays), so after a lost reply the worker can tell
 # from worker:<id> alone whether this script ran.
-# Returns nil (nothing to do), 1 (all workers paused) or {queue, record}.
+# Returns nil (nothing to do), 1 (all workers paused), {queue, record}, or {queue, payload,
+# 'cancelled'} for a job cancelled while queued: taken off the queue, never recorded.
 # A payload that is not JSON is kept as a JSON string inside the record.
 # A counter another program set to something else than an integer is left as it is
 # (pcall): one bad stat key must not stop every worker (stats.py warns about it).
 RESERVE = (
     _COUNT_IN_HISTORY
+    + _JOB_RECORD
     + """
 local finished = ARGV[4]
 if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
   redis.call('DEL', KEYS[1])
   for i = 4, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
   if #KEYS > 3 then count_in_history(finished, 5) end
+  finish_job_record(finished, #KEYS > 5, 9)
 end
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
@@ -311,7 +347,7 @@ local function glob_pattern(glob)
   return '^' .. p .. '$'
 end
 local names, seen, known = {}, {}, nil
-for i = 9, #ARGV do
+for i = 13, #ARGV do
   local want = ARGV[i]
   if string.find(want, '[%*%?]') then
     if not known then known = redis.call('SMEMBERS', KEYS[2]); table.sort(known) end
@@ -327,7 +363,9 @@ for _, name in ipairs(names) do
   local raw = redis.call('LPOP', ARGV[1] .. name)
   if raw then
     local payload = raw
-    if not pcall(cjson.decode, raw) then payload = cjson.encode(raw) end
+    local ok, decoded = pcall(cjson.decode, raw)
+    if not ok then payload = cjson.encode(raw)
+    elseif not start_job_record(decoded, name, 9) then return {name, raw, 'cancelled'} end
     local head = '{"queue":' .. cjson.encode(name) .. ',"run_at":"'
     local tail = '","payload":' .. payload .. '}'
     local record = head .. ARGV[2] .. tail
@@ -343,16 +381,21 @@ return nil
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
 # KEYS: worker:<id>, then the counters to increment. ARGV: expected record, then with
-# counters its four history arguments (count_in_history).
+# counters its four history arguments (count_in_history) and the four job record
+# arguments (_JOB_RECORD).
 # Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
 # not an integer is left as it is, as in RESERVE.
 FINISH_JOB = (
     _COUNT_IN_HISTORY
+    + _JOB_RECORD
     + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
-if #KEYS > 1 then count_in_history(ARGV[1], 2) end
+if #KEYS > 1 then
+  count_in_history(ARGV[1], 2)
+  finish_job_record(ARGV[1], #KEYS > 3, 6)
+end
 return 1
 """
 )

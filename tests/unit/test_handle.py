@@ -97,18 +97,72 @@ def test_a_scheduled_job_is_recorded_and_cancelled_out_of_the_schedule(fake_redi
     assert fake_redis.keys("*delayed:*") == []
 
 
-def test_a_queued_job_is_marked_cancelled(fake_redis):
+def test_a_cancelled_queued_job_is_taken_off_its_queue_and_never_performed(fake_redis, caplog):
     queued = support.add.delay(1, 1)
+    after = support.add.delay(2, 2)
     assert queued.cancel().status == "cancelled"
+    with caplog.at_level("INFO", logger="django_resque.inflight"):
+        reservation = inflight.reserve(WORKER, ["test"])
+    assert reservation.payload["id"] == after.id  # the cancelled one was dropped on the way
+    assert f"Job {queued.id} tests.support.jobs.add from test was cancelled: dropped, never performed" in caplog.text
+    perform.work(reservation, WORKER)
+    assert [json.loads(raw) for raw in fake_redis.lrange(support.DONE_KEY, 0, -1)] == [{"sum": 4}]
     assert django_resque.fetch(queued.id).status == "cancelled"
+    assert fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_a_cancelled_unique_job_releases_its_lock(fake_redis):
+    queued = support.unique_note.delay(5)
+    django_resque.cancel(queued.id)
+    assert inflight.reserve(WORKER, ["test"]) is None
+    assert support.unique_note.delay(5).enqueued
+
+
+def test_a_cancelled_job_whose_payload_is_not_a_job_is_dropped_without_harm(fake_redis):
+    fake_redis.rpush(keys.queue("test"), b'{"id":"c1","args":"x"}')
+    django_resque.cancel("c1")
+    assert inflight.reserve(WORKER, ["test"]) is None
+
+
+def test_a_taken_job_is_running_then_finished_with_its_worker_and_times(fake_redis):
+    queued = support.add.delay(1, 1)
+    reservation = inflight.reserve(WORKER, ["test"])
+    running = django_resque.fetch(queued.id)
+    assert (running.status, running.worker, running.queue, running.name, running.attempt) == (
+        "running",
+        WORKER,
+        "test",
+        support.add.name,
+        1,
+    )
+    assert running.started_at is not None and running.finished_at is None
+    perform.work(reservation, WORKER)
+    done = django_resque.fetch(queued.id)
+    assert (done.status, done.has_result) == ("finished", False)
+    assert done.finished_at >= done.started_at
+    assert 0 < fake_redis.ttl(keys.job_record(queued.id)) <= 86400
+
+
+def test_finishing_in_the_next_reserve_writes_the_status_too(fake_redis):
+    queued = support.add.delay(1, 1)
+    reservation = inflight.reserve(WORKER, ["test"])
+    perform.work(reservation, WORKER, finish_record=False)
+    assert django_resque.fetch(queued.id).status == "running"
+    inflight.reserve(WORKER, ["test"], inflight.Finished(reservation.record, failed=False))
+    assert django_resque.fetch(queued.id).status == "finished"
+
+
+def test_a_payload_without_an_id_writes_no_record(fake_redis):
+    fake_redis.rpush(keys.queue("test"), b'{"class":"tests.support.jobs.add","args":[1,2]}')
+    _work_next(fake_redis)
+    assert fake_redis.keys("*django_resque:job:*") == []
 
 
 def test_a_job_over_is_left_as_it_is(fake_redis):
-    queued = support.doubled.delay(1)
+    queued = support.add.delay(1, 1)
     _work_next(fake_redis)
     django_resque.cancel(queued.id)
-    assert fake_redis.hget(keys.job_record(queued.id), "status") in (b"finished", None)
-    assert django_resque.fetch(queued.id).status != "cancelled"
+    assert django_resque.fetch(queued.id).status == "finished"
 
 
 def test_a_running_job_is_left_alone(fake_redis):

@@ -121,7 +121,7 @@ def _summary(entry: api.FailedJob) -> str:
     retried = f"  (retried {record.retried_at})" if record.retried_at else ""
     job_id = record.payload.get("id") if isinstance(record.payload, dict) else None
     named = f"  job {job_id}" if is_valid_id(job_id) else ""
-    return f"{record.failed_at}  {record.queue}  {record.job_name}{named}  {record.exception}: {record.error}{retried}"
+    return f"{record.failed_at}  {record.queue}  {record.job_name}  {record.exception}: {record.error}{retried}{named}"
 
 
 def _add_filters(parser: CommandParser) -> None:

@@ -122,4 +122,4 @@ def test_resque_failed_list_names_each_job_by_its_id(fake_redis):
     from django_resque import failure
 
     failure.handle(ValueError("bad"), payload={"class": "x.y", "args": [], "id": "a" * 32}, queue="q", worker_id="w")
-    assert "x.y  job %s  ValueError: bad" % ("a" * 32) in _call("resque_failed", "list")
+    assert "x.y  ValueError: bad  job %s" % ("a" * 32) in _call("resque_failed", "list")
