@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import redis
+
 from . import conf, keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import to_float, to_int, to_text
@@ -84,11 +86,8 @@ def sample(pipe: Any, worker_id: str) -> None:
     """Queue SAMPLE_HISTORY on the heartbeat's pipeline (EVAL: no NOSCRIPT inside a MULTI)."""
     if not conf.get("HISTORY"):
         return
-    pipe.eval(
-        scripts.SAMPLE_HISTORY,
-        2,
-        keys.queues(),
-        keys.history_writers(),
+    script_keys = [keys.queues(), keys.history_writers()]
+    args = [
         keys.history_prefix(),
         _minute_ttl(),
         _hour_ttl(),
@@ -96,19 +95,30 @@ def sample(pipe: Any, worker_id: str) -> None:
         keys.queue_prefix(),
         MAX_SAMPLED_QUEUES,
         fold_minutes(),
-    )
-
-
-def fold_minutes() -> int:
-    """How many minutes back a sample folds into hours: more than a heartbeat's gap."""
-    return min(int(conf.get("HEARTBEAT_INTERVAL")) // MINUTE + 3, int(conf.get("HISTORY_MINUTES")))
+    ]
+    _eval_with(pipe, scripts.SAMPLE_HISTORY, script_keys, args)
 
 
 def record_duration(pipe: Any, job_name: str, seconds: float) -> None:
     """Queue one job's duration for this minute's and hour's summaries on ``pipe``."""
     if not conf.get("HISTORY"):
         return
-    pipe.eval(scripts.RECORD_DURATION, 0, keys.history_prefix(), _minute_ttl(), _hour_ttl(), job_name, repr(seconds))
+    args = [keys.history_prefix(), _minute_ttl(), _hour_ttl(), job_name, repr(seconds)]
+    _eval_with(pipe, scripts.RECORD_DURATION, [], args)
+
+
+def _eval_with(pipe: Any, source: str, script_keys: list[str], args: list[Any]) -> None:
+    """The script on ``pipe``; a Redis Cluster pipeline runs no scripts, so there it runs now,
+    one more round trip (a heartbeat's, or a duration's: never the job's own)."""
+    if isinstance(pipe, redis.client.Pipeline):
+        pipe.eval(source, len(script_keys), *script_keys, *args)
+    else:
+        scripts.run(source, script_keys, args)
+
+
+def fold_minutes() -> int:
+    """How many minutes back a sample folds into hours: more than a heartbeat's gap."""
+    return min(int(conf.get("HEARTBEAT_INTERVAL")) // MINUTE + 3, int(conf.get("HISTORY_MINUTES")))
 
 
 def _minute_ttl() -> int:
