@@ -223,4 +223,6 @@ def cancel(job_id: str, kill: bool = False) -> JobHandle:
         return handle
     if not kill:
         return dataclasses.replace(handle, reason="it is running: left to run (cancel with kill=True to end it)")
-    return dataclasses.replace(handle, reason=f"it is running: marked to be killed by worker {handle.worker}")
+    if store.ask_to_kill(job_id):
+        return dataclasses.replace(handle, reason=f"it is running: worker {handle.worker} was asked to end it")
+    return dataclasses.replace(handle, reason="it is running, and no worker heard the request to end it")

@@ -55,6 +55,8 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                               that write history (ours; Ruby's do not)
   <ns>:django_resque:wake             channel ours: pub/sub, not a key: a queue's name, published by our
                                               scripts when they push onto an empty queue (worker/waiting.py)
+  <ns>:django_resque:kill             channel ours: pub/sub, not a key: a job's id, published by cancel(id,
+                                              kill=True); the worker running it ends its job process
 """
 
 from __future__ import annotations
@@ -106,6 +108,11 @@ def worker_paused(worker_id: str) -> str:
 def wake_channel() -> str:
     """Ours: the pub/sub channel on which pushes onto an empty queue announce the queue's name."""
     return _key("django_resque", "wake")
+
+
+def kill_channel() -> str:
+    """Ours: the pub/sub channel on which ``cancel(id, kill=True)`` names a running job to end."""
+    return _key("django_resque", "kill")
 
 
 def queue_prefix() -> str:

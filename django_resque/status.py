@@ -91,6 +91,12 @@ def mark_cancelled(job_id: str, kill: bool = False) -> str:
     return before.decode() if isinstance(before, bytes) else str(before)
 
 
+def ask_to_kill(job_id: str) -> bool:
+    """Name a running job on the kill channel; whether any worker heard it."""
+    with translate_errors():
+        return bool(get_redis().publish(keys.kill_channel(), job_id))
+
+
 def load(job_id: str) -> dict[bytes, bytes]:
     """The raw fields of a job's record ({} when there is none)."""
     with translate_errors():

@@ -12,6 +12,7 @@ from ..exceptions import DirtyExitError, ResqueError
 from ..inflight import Finished, Reservation
 from .fork import JobProcess, describe_exit
 from .limits import ProcessLimits
+from .perform import job_id_of
 
 if TYPE_CHECKING:
     from .worker import Worker
@@ -33,16 +34,20 @@ class ChildWatch:
         # With one job per fork, once the child reported its job done it takes no other:
         # the parent moves on while the kernel tears the child down.
         self.leave_when_done = worker.options.jobs_per_fork == 1
+        self.job_id = job_id_of(reservation)  # what cancel(id, kill=True) names
 
     def run(self) -> None:
         flags = self.worker.flags
+        kill_fds = self.worker.waiter.kill_fds() if self.job_id else []
         while self.process.reap() is None:
             if self.leave_when_done and not self.in_flight:
                 return
-            select.select([*self.process.fds(), flags.wake_fd], [], [], self.wait_time())
+            readable, _, _ = select.select([*self.process.fds(), flags.wake_fd, *kill_fds], [], [], self.wait_time())
             flags.drain()
             self.read_messages()
             self.act_on_signals()
+            if kill_fds and kill_fds[0] in readable:
+                self.act_on_cancel()
             self.enforce_deadlines()
             self.worker.heartbeat.safe_tick()
         self.read_messages()
@@ -74,6 +79,14 @@ class ChildWatch:
         if reason:
             self.killed_by = reason
             self.process.kill(signal.SIGKILL if intent.forced >= 2 else signal.SIGTERM)
+            self.limits.grant_grace(self.worker.options.term_timeout)
+
+    def act_on_cancel(self) -> None:
+        """``cancel(id, kill=True)`` named this job: end its process as USR1 does."""
+        if self.worker.waiter.take_kill_request(self.job_id) and self.in_flight:
+            logger.info("Job %s %s cancelled with kill=True; ending pid %d", self.job_id, self.name, self.process.pid)
+            self.killed_by = "cancel(kill=True)"
+            self.process.kill(signal.SIGTERM)
             self.limits.grant_grace(self.worker.options.term_timeout)
 
     def enforce_deadlines(self) -> None:

@@ -1,11 +1,14 @@
-"""Done when (issue 15): a view returns a job's id, a real worker runs it, a second request reads it."""
+"""Done when (issue 15): a view returns a job's id, a real worker runs it, a second request reads it;
+cancel of a queued, a delayed, a taken-but-not-started (dropped at reserve) and a running job."""
+
+import time
 
 import pytest
 
 from django_resque import fetch
 from tests.support import jobs
 
-from .conftest import done, wait_until
+from .conftest import child_pid, done, pid_alive, wait_until
 
 
 @pytest.mark.urls("tests.support.views")
@@ -43,3 +46,30 @@ def test_a_delayed_job_cancelled_leaves_the_schedule(real_redis):
     assert fetch(later.id).status == "scheduled"
     assert later.cancel().status == "cancelled"
     assert real_redis.keys("resque:delayed*") == [] and real_redis.zcard("resque:delayed_queue_schedule") == 0
+
+
+def test_cancel_a_running_job_leaves_it_and_with_kill_ends_its_process(real_redis, start_worker):
+    start_worker("--queues", "test")
+    running = jobs.sleepy.delay(60, "cancelled")
+    pid = child_pid(real_redis, "cancelled")
+    assert fetch(running.id).status == "running"
+    left = running.cancel()
+    assert left.status == "running" and "kill=True" in left.reason
+    assert pid_alive(pid)
+    assert "was asked to end it" in running.cancel(kill=True).reason
+    wait_until(lambda: not pid_alive(pid), what="the job process to end")
+    ended = running.wait(timeout=30)
+    assert (ended.status, ended.exception) == ("failed", "Resque::DirtyExit")
+    assert "cancel(kill=True)" in ended.error
+    after = jobs.remember.delay("after")
+    assert after.wait(timeout=30).status == "finished"  # the worker goes on
+
+
+def test_a_kill_for_another_job_leaves_this_one_running(real_redis, start_worker):
+    start_worker("--queues", "test")
+    running = jobs.sleepy.delay(60, "other")
+    pid = child_pid(real_redis, "other")
+    real_redis.publish("resque:django_resque:kill", "someone-else")
+    real_redis.publish("resque:django_resque:kill", b"\xff\xfe")
+    time.sleep(0.5)
+    assert pid_alive(pid) and fetch(running.id).status == "running"
