@@ -100,13 +100,23 @@ def keys_page(cursor: int = 0) -> KeysPage:
     found: list[Any] = []
     scans = 0
     with translate_errors():
+        where = _node_of_our_keys(client)
         while scans < SCANS_PER_PAGE and len(found) < KEYS_PER_PAGE:
-            cursor, batch = client.scan(cursor=cursor, match=_pattern(), count=SCAN_COUNT)
+            cursor, batch = client.scan(cursor=cursor, match=_pattern(), count=SCAN_COUNT, **where)
+            if isinstance(cursor, dict):  # a cluster answers per node: ours is the only one asked
+                cursor = next(iter(cursor.values()), 0)
             scans += 1
             found.extend(batch)
             if int(cursor) == 0:
                 break
         return KeysPage(sorted(_describe(client, found), key=lambda key: key.name), int(cursor), scans)
+
+
+def _node_of_our_keys(client: Any) -> dict[str, Any]:
+    """On Redis Cluster, the node holding our keys (the namespace is a hash tag: one slot)."""
+    if isinstance(client, redis.Redis):
+        return {}
+    return {"target_nodes": client.get_node_from_key(keys.queues())}
 
 
 def _describe(client: Any, names: list[bytes]) -> list[KeyInfo]:
