@@ -236,7 +236,10 @@ end
 # length into the minute's hash (depth:<q> and depth in all) and the hour's (the
 # largest seen). Past the most queues sampled no depth is sampled (Redis would be held
 # for too long).
-# Returns the number of queues sampled, -1 (not this worker's turn) or -2 (too many).
+# Every command on a key another program may have written is a pcall: this runs inside
+# the heartbeat's MULTI, and an error there would fail the heartbeat.
+# Returns the number of queues sampled, -1 (not this worker's turn) or -2 (too many, or
+# the queues set is not a set).
 SAMPLE_HISTORY = """
 local now = tonumber(redis.call('TIME')[1])
 redis.pcall('HSET', KEYS[2], ARGV[4], now)
@@ -268,13 +271,14 @@ if not writers.err then
     if (tonumber(writers[i + 1]) or 0) < now - 3600 then redis.call('HDEL', KEYS[2], writers[i]) end
   end
 end
-if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[6]) then return -2 end
+local count = redis.pcall('SCARD', KEYS[1])
+if type(count) ~= 'number' or count > tonumber(ARGV[6]) then return -2 end
 local function keep_largest(field, n)
   local old = tonumber(redis.pcall('HGET', hour, field))
   if not old or n > old then redis.pcall('HSET', hour, field, n) end
 end
 local total = 0
-local names = redis.call('SMEMBERS', KEYS[1])
+local names = redis.call('SMEMBERS', KEYS[1])  -- a set: SCARD answered
 for _, name in ipairs(names) do
   local n = redis.pcall('LLEN', ARGV[5] .. name)
   if type(n) ~= 'number' then n = 0 end

@@ -211,3 +211,11 @@ def test_non_writers_with_a_hostile_writers_key(fake_redis):
     fake_redis.set(keys.history_writers(), "x")
     assert history.non_writers(["a:1:q"]) == ["a:1:q"]
     assert history.non_writers([]) == []
+
+
+def test_a_hostile_queues_set_never_fails_the_heartbeat(fake_redis):
+    fake_redis.set(keys.queues(), "not a set")
+    fake_redis.set(keys.history_writers(), "not a hash")
+    workers.heartbeat(WORKER)  # the sample is in the heartbeat's MULTI: it must not raise
+    assert fake_redis.hget(keys.heartbeats(), WORKER)
+    assert fake_redis.hgetall(_minute(fake_redis)) == {b"sampled": b"1"}
