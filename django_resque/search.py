@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import redis
+
 from . import delayed, keys
 from . import queue as queue_api
 from .connection import get_redis, translate_errors
-from .decoding import RECORD_DEPTH, exact_text, loads, to_text
+from .decoding import RECORD_DEPTH, exact_text, loads, to_text, to_wire
 from .exceptions import UndecodableError
 from .failure import api as failure_api
 from .payload import ID_KEY
+
+logger = logging.getLogger(__name__)
 
 BUDGET = 2000  # stored jobs read per request at most
 CHUNK = 200  # jobs read per Redis call
@@ -103,7 +108,7 @@ def _running(start: Position) -> Iterator[Walked]:
     for at in range(start.outer, len(ids), CHUNK):
         chunk = ids[at : at + CHUNK]
         with translate_errors():
-            records = get_redis().mget([keys.worker(wid) for wid in chunk])
+            records = get_redis().mget([to_wire(keys.worker(wid)) for wid in chunk])
         for offset, (wid, record) in enumerate(zip(chunk, records, strict=True)):
             if record is not None:
                 yield Position(0, at + offset), wid, 0, _bytes(record), _record_payload(record)
@@ -132,9 +137,17 @@ def _failed(start: Position) -> Iterator[Walked]:
 
 
 def _list_from(read: Callable[[int, int], list[Any]], start: int) -> Iterator[tuple[int, Any]]:
-    """(index, item) of a list read CHUNK items at a time from ``start``."""
+    """(index, item) of a list read CHUNK items at a time from ``start``.
+
+    A key of another type (another program's) ends that list, with a warning: the walk goes on.
+    """
     at = start
-    while items := read(at, CHUNK):
+    while True:
+        try:
+            items = read(at, CHUNK)
+        except redis.exceptions.ResponseError as exc:
+            logger.warning("Find a job could not read a list and went past it: %s", exc)
+            return
         for offset, item in enumerate(items):
             yield at + offset, item
         if len(items) < CHUNK:

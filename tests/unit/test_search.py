@@ -64,3 +64,18 @@ def test_positions_from_a_query_string():
 def test_an_empty_query_finds_nothing(fake_redis):
     queues.push("q", build("x", []))
     assert search.find("  ").matches == []
+
+
+def test_hostile_places_are_walked_past(fake_redis):
+    fake_redis.sadd(keys.workers(), b"host\xff:1:q")
+    fake_redis.set(
+        keys.worker("host\udcff:1:q").encode("utf-8", "surrogateescape"), b'{"queue":"q","payload":{"class":"needle"}}'
+    )
+    fake_redis.sadd(keys.queues(), "odd")
+    fake_redis.set(keys.queue("odd"), "not a list")
+    fake_redis.zadd(keys.delayed_schedule(), {"5": 5})
+    fake_redis.set(keys.delayed(5), "not a list")
+    fake_redis.set(keys.failed(), "not a list")
+    queues.push("q", build("needle", []))
+    found = search.find("needle")
+    assert [(m.place, m.where) for m in found.matches] == [("running", "host\udcff:1:q"), ("queued", "q")]
