@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import time
@@ -222,3 +223,12 @@ def test_status_records_expire(fake_redis):
     assert (
         json.loads(fake_redis.lrange(keys.delayed(int(scheduled.run_at.timestamp())), 0, -1)[0])["id"] == scheduled.id
     )
+
+
+def test_the_fast_queued_handle_equals_the_dataclasss_own():
+    job_id = handle.new_id()
+    made = handle.queued(job_id, "x", "q", "why")
+    assert made == handle.JobHandle(job_id, "queued", "x", "q", "why", enqueued_at=handle.enqueued_at_of(job_id))
+    assert hash(made) == hash(handle.JobHandle(**dataclasses.asdict(made)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.status = "finished"
