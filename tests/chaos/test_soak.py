@@ -99,7 +99,10 @@ class Fleet:
 
     def resume_all(self) -> None:
         for pid in self.workers():
-            os.kill(pid, signal.SIGCONT)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except ProcessLookupError:
+                pass  # exited since it was listed (a QUIT or TERM it received earlier)
 
     def stop(self) -> None:
         self.resume_all()
