@@ -89,6 +89,11 @@ class QueueWaiter:
             return []
         return sorted(announced, key=functools.partial(priority, self.patterns))
 
+    def subscribe(self) -> None:
+        """Subscribe now, not at the first wait (a refusal is said; waits and kill_fds try again)."""
+        if self._connection is None:
+            self._subscribe()
+
     def kill_fds(self) -> list[int]:
         """What to select() on for kill requests while a job runs (subscribing first if need be)."""
         if self._connection is None and not self._subscribe():

@@ -81,6 +81,7 @@ class Worker:
         held_connection.decline()  # two connections in all: the pool's one and the waiter's
         logger.info("Worker %s starting (%s)", self.id, "fork per job" if self.options.fork else "no fork")
         reconnect.until_done(self.register, "registering the worker", lambda: self.intent.shutdown)
+        self.waiter.subscribe()  # before the first reserve: a job taken at once can be cancelled(kill=True)
         if not self.options.fork:
             self.heartbeat.start_thread()
 
