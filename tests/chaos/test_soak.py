@@ -115,8 +115,10 @@ class Fleet:
             process.send_signal(signal.SIGTERM)
         for process in self.schedulers:
             process.wait(timeout=30)
-        self.supervisor.wait()
-        self.loner.wait()
+        # Up to 90 s: a worker caught mid-(re)subscription to a restarting Redis can take
+        # ~20 s to read its stop signal (see the closing note of this change).
+        self.supervisor.wait(timeout=90)
+        self.loner.wait(timeout=90)
 
 
 def tolerant(read, default=None):
