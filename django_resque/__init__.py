@@ -4,22 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import handle as _handle
 from . import payload as _payload
 from . import queue as _queues
 from . import registry as _registry
 from . import stats as _stats
+from .handle import JobHandle, cancel, fetch
 from .job import Job, enqueue_many, job
 from .payload import Payload
 
 __all__ = [
     "Job",
+    "JobHandle",
     "Payload",
+    "cancel",
     "dequeue",
     "enqueue",
     "enqueue_at",
     "enqueue_in",
     "enqueue_many",
     "enqueue_to",
+    "fetch",
     "info",
     "job",
     "peek",
@@ -29,12 +34,12 @@ __all__ = [
 ]
 
 
-def enqueue(job: Job, *args: Any, **kwargs: Any) -> None:
+def enqueue(job: Job, *args: Any, **kwargs: Any) -> JobHandle:
     """Enqueue ``job`` on its own queue (Ruby's ``Resque.enqueue``)."""
-    job.delay(*args, **kwargs)
+    return job.delay(*args, **kwargs)
 
 
-def enqueue_to(queue: str, job: Job | str, *args: Any, **kwargs: Any) -> None:
+def enqueue_to(queue: str, job: Job | str, *args: Any, **kwargs: Any) -> JobHandle:
     """Enqueue on ``queue``; ``job`` may be a name, even one served by another (e.g. Ruby) fleet.
 
     A registered name behaves as its job (ALWAYS_EAGER included); any other name is
@@ -43,19 +48,20 @@ def enqueue_to(queue: str, job: Job | str, *args: Any, **kwargs: Any) -> None:
     if isinstance(job, str) and _registry.is_registered(job):
         job = _registry.lookup(job)
     if isinstance(job, Job):
-        job.enqueue_to(queue, *args, **kwargs)
-    else:
-        _queues.push(queue, _payload.build(job, args, kwargs))
+        return job.enqueue_to(queue, *args, **kwargs)
+    job_id = _handle.new_id()
+    _queues.push(queue, _payload.build(job, args, kwargs, job_id=job_id))
+    return _handle.queued(job_id, job, queue)
 
 
-def enqueue_at(when: Any, job: Job, *args: Any, **kwargs: Any) -> None:
+def enqueue_at(when: Any, job: Job, *args: Any, **kwargs: Any) -> JobHandle:
     """Enqueue ``job`` at a datetime (resque-scheduler's delayed queue)."""
-    job.enqueue_at(when, *args, **kwargs)
+    return job.enqueue_at(when, *args, **kwargs)
 
 
-def enqueue_in(delay: Any, job: Job, *args: Any, **kwargs: Any) -> None:
+def enqueue_in(delay: Any, job: Job, *args: Any, **kwargs: Any) -> JobHandle:
     """Enqueue ``job`` after ``delay`` seconds or a timedelta."""
-    job.enqueue_in(delay, *args, **kwargs)
+    return job.enqueue_in(delay, *args, **kwargs)
 
 
 def dequeue(job: Job, *args: Any) -> int:

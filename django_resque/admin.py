@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 
 from . import models
-from .admin_views import failures, overview, queues, scheduled, workers
+from .admin_views import failures, jobs, overview, queues, redis_server, scheduled, search, workers
 from .admin_views.permissions import can_view
 
 Page = tuple[str, Callable[..., HttpResponse], str]
@@ -62,6 +62,11 @@ class OverviewAdmin(ResquePageAdmin):
             ("", overview.overview, "changelist"),
             ("stats.json", overview.stats_json, "stats"),
             ("metrics", overview.metrics_text, "metrics"),
+            ("redis/", redis_server.redis_page, "redis"),
+            ("find/", search.find_job, "search"),
+            ("job/", jobs.find_job, "find_job"),
+            ("job/<str:job_id>/", jobs.job_status, "job"),
+            ("job/<str:job_id>/cancel/", jobs.cancel_job, "cancel_job"),
         ]
 
 

@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "FAILURE_BACKENDS": ["django_resque.failure.redis.RedisFailure"],
     # Seconds a unique job's lock outlives its enqueue (or retry), at most; see unique.py.
     "UNIQUE_LOCK_TTL": 3600,
+    # Seconds a job's record (status, times, worker; see status.py) lives after its last change.
+    "STATUS_TTL": 86400,
+    # Seconds a job's return value is kept (JSON), or None to keep none; @job(result_ttl=...) overrides it.
+    "RESULT_TTL": None,
     "HEARTBEAT_INTERVAL": 60,
     "PRUNE_INTERVAL": 300,
     # What pruning does with a dead worker's job: "fail" (Ruby's DirtyExit) or "requeue".
@@ -41,6 +45,11 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_LOCK_TIMEOUT": 180,
     # Record each job's duration in Redis for the Prometheus histogram (one extra round trip per job).
     "DURATION_METRICS": False,
+    # History for the admin's charts (history.py): kept this many minutes at minute
+    # resolution and this many hours at hour resolution, then expired by Redis.
+    "HISTORY": True,
+    "HISTORY_MINUTES": 1440,
+    "HISTORY_HOURS": 168,
     # resque_pool's shape: {"queue,list": count, ...} (with optional environment sections),
     # or the path of a JSON/YAML file holding it. Checked by a system check.
     "POOL": None,
@@ -110,9 +119,15 @@ def _check_types(merged: dict[str, Any]) -> None:
     namespace = merged["NAMESPACE"]
     if not isinstance(namespace, str) or not namespace or ":" in namespace:
         raise ImproperlyConfigured("RESQUE['NAMESPACE'] must be a non-empty string without ':', got %r." % (namespace,))
-    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "UNIQUE_LOCK_TTL"):
+    for key in ("HEARTBEAT_INTERVAL", "PRUNE_INTERVAL", "UNIQUE_LOCK_TTL", "STATUS_TTL"):
         if not isinstance(merged[key], (int, float)) or merged[key] <= 0:
             raise ImproperlyConfigured("RESQUE[%r] must be a positive number, got %r." % (key, merged[key]))
+    for key in ("HISTORY_MINUTES", "HISTORY_HOURS"):
+        if isinstance(merged[key], bool) or not isinstance(merged[key], int) or merged[key] <= 0:
+            raise ImproperlyConfigured("RESQUE[%r] must be a positive integer, got %r." % (key, merged[key]))
+    result_ttl = merged["RESULT_TTL"]
+    if result_ttl is not None and (isinstance(result_ttl, bool) or not isinstance(result_ttl, int) or result_ttl <= 0):
+        raise ImproperlyConfigured("RESQUE['RESULT_TTL'] must be None or a positive integer, got %r." % (result_ttl,))
     timeout = merged["JOB_TIMEOUT"]
     if timeout is not None and (not isinstance(timeout, (int, float)) or timeout <= 0):
         raise ImproperlyConfigured("RESQUE['JOB_TIMEOUT'] must be None or a positive number, got %r." % (timeout,))

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import keys, scripts
+from . import keys, scripts, status
 from .connection import get_redis, translate_errors
 from .decoding import exact_text, loads_object, to_int, to_text, to_wire
 from .exceptions import MalformedPayloadError
@@ -62,9 +62,11 @@ def decode_item(timestamp: int, raw: bytes | str) -> DelayedItem:
 
 
 def schedule(epoch: int, queue: str, payload: Payload) -> None:
-    """Add a job to run at ``epoch`` (integer seconds), in one MULTI."""
+    """Add a job to run at ``epoch`` (integer seconds), in one MULTI, with its record if it has an id."""
     pipe = get_redis().pipeline(transaction=True)
     add_to_schedule(pipe, epoch, queue, payload)
+    if payload.id is not None:
+        status.add_scheduled(pipe, payload.id, payload.name, queue, epoch)
     with translate_errors():
         pipe.execute()
 
@@ -192,6 +194,12 @@ def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
         args += [keys.delayed_bucket_name(stamp), stamp]
     timestamps_key = to_wire(keys.timestamps(raw))
     return int(scripts.run(scripts.REMOVE_ITEM, [timestamps_key, keys.delayed_schedule(), *bucket_keys], args))
+
+
+def remove_by_id(timestamp: int, job_id: str) -> int:
+    """Remove the job with this id waiting at ``timestamp`` (reading that one bucket); how many."""
+    found = [item.raw for item in items_at(timestamp, 0, -1) if item.payload is not None and item.payload.id == job_id]
+    return sum(remove_item(raw, [timestamp], copies=1) for raw in found)
 
 
 def enqueue_now(timestamp: int, raw: str) -> bool:

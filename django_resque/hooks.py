@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PREFIXES = ("before_perform", "around_perform", "after_perform", "on_failure")
+# What ``perform`` returns when a before hook raised DontPerformError.
+SKIPPED = object()
 
 
 def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
@@ -41,10 +43,11 @@ def job_hooks(target: Any, prefix: str) -> list[Callable[..., Any]]:
     return [hook for hook in (getattr(target, name) for name in names) if callable(hook)]
 
 
-def perform(job: Job, payload: Payload) -> bool:
+def perform(job: Job, payload: Payload) -> Any:
     """Run before hooks, the around chain with perform inside, then after hooks.
 
-    Returns False when a before hook raised DontPerformError, True once performed.
+    Returns what the job's perform returned (whatever around hooks return), or
+    SKIPPED when a before hook raised DontPerformError.
     """
     args, kwargs = job.call_arguments(payload)
     try:
@@ -52,11 +55,12 @@ def perform(job: Job, payload: Payload) -> bool:
             hook(*args, **kwargs)
     except DontPerformError as exc:
         logger.info("Job %s skipped by a before_perform hook: %s", job.name, exc)
-        return False
-    _around_chain(job, payload, args, kwargs)()
+        return SKIPPED
+    returned: list[Any] = [None]
+    _around_chain(job, payload, args, kwargs, returned)()
     for hook in job_hooks(job.target, "after_perform"):
         hook(*args, **kwargs)
-    return True
+    return returned[0]
 
 
 def run_failure_hooks(job: Job, payload: Payload, exc: BaseException) -> None:
@@ -69,9 +73,12 @@ def run_failure_hooks(job: Job, payload: Payload, exc: BaseException) -> None:
             logger.exception("on_failure hook %s of job %s raised", getattr(hook, "__name__", hook), job.name)
 
 
-def _around_chain(job: Job, payload: Payload, args: list[Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
+def _around_chain(
+    job: Job, payload: Payload, args: list[Any], kwargs: dict[str, Any], returned: list[Any]
+) -> Callable[[], Any]:
     def innermost() -> Any:
-        return job.perform_payload(payload)
+        returned[0] = job.perform_payload(payload)
+        return returned[0]
 
     call = innermost
     for hook in reversed(job_hooks(job.target, "around_perform")):

@@ -1,15 +1,34 @@
-"""The in-flight record ``worker:<id>``: reserve a job into it, finish it, requeue or fail it.
+"""The in-flight record ``worker:<id>``: the one owner of "this job is over".
 
-The job moves from ``queue:<q>`` into ``worker:<id>`` (Ruby's "what this worker is
-doing" record) in one Lua script, so a kill -9 at any moment leaves it in Redis. The
-same script first finishes the job the worker ran last, when the worker deferred that
-(``Finished``): one round trip per job instead of two. A job whose process or worker
-died holding it is failed (or requeued) from this record: never dropped.
+Ruby's "what this worker is doing" record. Every change to it is here, in one Lua
+script each, and only if the record is still the one expected (a pruner may have
+taken it meanwhile), so a kill -9 at any moment leaves the job in Redis, never lost::
+
+    queue:<q> ──reserve()──▶ worker:<id> ──(fork mode) pipe──▶ job process: parse_record()
+                              │   (Reservation: parsed once)      │ performs; a failure is
+                              │                                   │ recorded by report_failure()
+                              │                                   ▼
+                              │                       Finished (done, record left to the worker)
+                              │                                   │
+                              ├──finish()◀──── next reserve() ────┘ (same script: one round trip)
+                              │               or finish() when pausing / stopping; the job process
+                              │               itself if the worker never says "finished"
+                              │
+                              ├──recover(counted=True)── the job process died (crash, kill,
+                              │                          timeout): report_failure(), finish()
+                              ├──recover(allow_requeue)─ its worker died (pruning.py):
+                              │                          requeue (DIRTY_EXIT) or report_failure(),
+                              │                          discard()
+                              └──recover()───────────── the worker unregisters holding it
+    finish(): DEL + stat:processed (+ stat:failed), per worker and global
+    discard(): DEL only (a dead worker's job: as Ruby, no counter moves)
+
+``--jobs-per-fork N``: the job process reserves its next jobs itself, into the same
+record, and finishes each before the next (``worker/child.py``).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import time
@@ -17,12 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import conf, failure, keys, reconnect, registry, scripts
+from . import conf, failure, history, keys, reconnect, registry, scripts, status, unique
 from .connection import get_redis, translate_errors
 from .decoding import RECORD_DEPTH, loads, loads_object, to_text
-from .exceptions import UndecodableError
+from .exceptions import MalformedPayloadError, UndecodableError
 from .failure.record import digest
-from .payload import dumps
+from .payload import decode, dumps, object_or_raw
 from .signals import job_failed, send
 
 if TYPE_CHECKING:
@@ -57,10 +76,7 @@ class Reservation:
 
     def failure_payload(self) -> dict[str, Any]:
         """The payload for a failure record; bad data is kept under ``raw``."""
-        if isinstance(self.payload, dict):
-            return self.payload
-        raw = self.payload if isinstance(self.payload, str) else dumps(self.payload)
-        return {"raw": raw}
+        return object_or_raw(self.payload)
 
 
 @dataclass(frozen=True)
@@ -74,27 +90,50 @@ class Finished:
 def reserve(worker_id: str, queues: list[str], finished: Finished | None = None) -> Reservation | Paused | None:
     """The next job (recorded in ``worker:<id>``), PAUSED, or None when all are empty.
 
-    ``finished`` is deleted and counted first, in the same script, as ``finish``.
+    ``finished`` is deleted and counted first, in the same script, as ``finish``. A job
+    cancelled while queued is dropped on the way (``drop_cancelled``).
     """
-    now = time.time()
-    counters = counters_for(worker_id, finished.failed) if finished is not None else []
-    with translate_errors():
-        reply = scripts.run(
-            scripts.RESERVE,
-            [keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters],
-            [
-                keys.queue_prefix(),
-                time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
-                time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
-                finished.record if finished is not None else "",
-                *queues,
-            ],
-        )
-    if reply is None:
-        return None
-    if isinstance(reply, int):
-        return PAUSED
-    return parse_record(reply[1])
+    while True:
+        now = time.time()
+        counters = counters_for(worker_id, finished.failed) if finished is not None else []
+        with translate_errors():
+            reply = scripts.run(
+                scripts.RESERVE,
+                [keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters],
+                [
+                    keys.queue_prefix(),
+                    time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
+                    time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
+                    finished.record if finished is not None else "",
+                    *history.script_args(finished is not None and finished.failed),
+                    *job_record_args(worker_id),
+                    *queues,
+                ],
+            )
+        if reply is None:
+            return None
+        if isinstance(reply, int):
+            return PAUSED
+        if len(reply) < 3:
+            return parse_record(reply[1])
+        drop_cancelled(to_text(reply[0]), reply[1])
+        finished = None
+
+
+def job_record_args(worker_id: str) -> list[str | int]:
+    """The four job record arguments of RESERVE and FINISH_JOB (scripts._JOB_RECORD)."""
+    return [keys.job_record_prefix(), status.now_text(), worker_id, status.ttl()]
+
+
+def drop_cancelled(queue: str, raw: bytes) -> None:
+    """A job cancelled while queued, taken off its queue by RESERVE: let go of its unique lock."""
+    try:
+        payload = decode(raw)
+    except MalformedPayloadError as exc:  # no job to let go of
+        logger.warning("A cancelled job from %s was dropped, never performed: %s", queue, exc)
+        return
+    unique.release(registry.find(payload.name), payload.as_dict())
+    logger.info("Job %s %s from %s was cancelled: dropped, never performed", payload.id, payload.name, queue)
 
 
 def parse_record(record: bytes | str) -> Reservation:
@@ -137,7 +176,13 @@ def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = 
     """
     counters = counters_for(count_for or worker_id, failed)
     with translate_errors():
-        return bool(scripts.run(scripts.FINISH_JOB, [keys.worker(worker_id), *counters], [record]))
+        return bool(
+            scripts.run(
+                scripts.FINISH_JOB,
+                [keys.worker(worker_id), *counters],
+                [record, *history.script_args(failed), *job_record_args(worker_id)],
+            )
+        )
 
 
 def discard(worker_id: str, record: bytes) -> bool:
@@ -211,39 +256,3 @@ def report_failure(
     record = reconnect.until_done(handle, "recording a failure", give_up)
     send(job_failed, job, queue=reservation.queue, payload=payload, worker_id=worker_id, exception=error)
     return digest(record.encode())[:12] if record is not None else None
-
-
-def matching_queues(patterns: list[str], known: list[str]) -> list[str]:
-    """Expand ``*``/``?`` globs against known queue names, as the reserve script does."""
-    names: list[str] = []
-    for pattern in patterns:
-        found = sorted(name for name in known if _glob(pattern).match(name)) if _is_glob(pattern) else [pattern]
-        names.extend(name for name in found if name not in names)
-    return names
-
-
-def watches(patterns: list[str], name: str) -> bool:
-    """Whether a worker on ``patterns`` (names and globs) takes jobs from queue ``name``."""
-    return any(_glob(pattern).match(name) if _is_glob(pattern) else pattern == name for pattern in patterns)
-
-
-def priority(patterns: list[str], name: str) -> tuple[int, str]:
-    """Where the reserve script looks at queue ``name`` for a worker on ``patterns``: sort by it.
-
-    The first pattern that takes it, then, among the queues a glob takes, its name
-    (the script sorts the queue set); a queue no pattern takes sorts last.
-    """
-    for index, pattern in enumerate(patterns):
-        if _glob(pattern).match(name) if _is_glob(pattern) else pattern == name:
-            return index, name if _is_glob(pattern) else ""
-    return len(patterns), name
-
-
-def _is_glob(pattern: str) -> bool:
-    return "*" in pattern or "?" in pattern
-
-
-@functools.lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """A ``*``/``?`` glob as the reserve script reads it: anchored, ``?`` any one character."""
-    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z", re.DOTALL)

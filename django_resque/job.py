@@ -3,7 +3,7 @@
 @job(queue="mail")
 def send_welcome(user_id): ...
 
-send_welcome.delay(42)            # enqueue on "mail"
+handle = send_welcome.delay(42)   # enqueue on "mail"; handle.id names the job (handle.py)
 send_welcome(42)                  # still runs in-process
 
 @job
@@ -24,12 +24,13 @@ from typing import Any, TypeVar, overload
 
 from django.utils import timezone
 
-from . import arguments, conf, delayed, on_commit, queue_hints, registry, retry, unique
+from . import arguments, conf, delayed, handle, on_commit, queue_hints, registry, retry, unique
 from . import payload as payload_codec
 from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
-from .payload import Payload
-from .signals import job_enqueued
+from .handle import JobHandle
+from .payload import ID_KEY, Payload
+from .signals import job_enqueued, send
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Job:
         retry_policy: retry.RetryPolicy | None = None,
         unique: bool | Callable[..., Any] = False,
         unique_ttl: float | None = None,
+        result_ttl: int | None = None,
     ) -> None:
         self.perform = perform
         self.name = name
@@ -63,6 +65,7 @@ class Job:
         # True (identity = arguments) or a function of the arguments giving the identity.
         self.unique = unique
         self.unique_ttl = unique_ttl
+        self.result_ttl = result_ttl  # seconds to keep the return value (None: RESQUE['RESULT_TTL'])
 
     def __repr__(self) -> str:
         return f"<Job {self.name} queue={self.queue}>"
@@ -90,48 +93,59 @@ class Job:
             return payload_codec.build(self.name, args)
         return Payload(self.name, arguments.join(self.shape, args, kwargs, self.qualname))
 
+    def identified_payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
+        """``payload(*args, **kwargs)`` carrying a new job id (``handle.new_id``)."""
+        job_id = handle.new_id()
+        if not kwargs:
+            return payload_codec.build(self.name, args, job_id=job_id)
+        return Payload(self.name, arguments.join(self.shape, args, kwargs, self.qualname), {ID_KEY: job_id})
+
     def call_arguments(self, payload: Payload) -> tuple[list[Any], dict[str, Any]]:
         """Positional and keyword arguments of a payload of this job (see ``arguments``)."""
         if payload.has_kwargs:  # a payload written before keywords were read by signature
             return payload.call_arguments()
         return arguments.split(self.shape, payload.args)
 
-    def delay(self, *args: Any, **kwargs: Any) -> bool | None:
+    def delay(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on the job's queue (after commit if the job was declared on_commit).
 
-        True when queued, False when a unique job was dropped as a duplicate, None when
-        the decision waits for the transaction to commit.
+        Returns the job's handle: ``queued``, or ``not enqueued`` (a unique job's
+        duplicate, with the reason); false in a boolean test only when not enqueued.
         """
         return self._enqueue_on(self.queue, args, kwargs)
 
-    def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> bool | None:
+    def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on ``queue`` instead of the job's own; returns as ``delay``."""
         queue_hints.hint_enqueue(queue)
         return self._enqueue_on(queue, args, kwargs)
 
-    def _enqueue_on(self, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool | None:
-        payload = self.payload(*args, **kwargs)
+    def _enqueue_on(self, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JobHandle:
+        payload = self.identified_payload(args, kwargs)
         if self.commit_by_default:
-            on_commit.enqueue(self, queue, payload)
-            return None
+            return self._enqueue_on_commit(queue, payload)
         return self.enqueue_now(queue, payload)
 
-    def on_commit(self, *args: Any, **kwargs: Any) -> None:
+    def on_commit(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue once the current transaction commits; never if it rolls back.
 
         The jobs a transaction enqueues this way go to Redis together, in one round trip.
         """
-        on_commit.enqueue(self, self.queue, self.payload(*args, **kwargs))
+        return self._enqueue_on_commit(self.queue, self.identified_payload(args, kwargs))
 
-    def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> int:
-        """Enqueue one job per argument tuple in a single round trip."""
+    def _enqueue_on_commit(self, queue: str, payload: Payload) -> JobHandle:
+        on_commit.enqueue(self, queue, payload)
+        reason = "pushed when the transaction commits (never if it rolls back)"
+        return handle.queued(str(payload.id), self.name, queue, reason)
+
+    def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> list[JobHandle]:
+        """Enqueue one job per argument tuple in a single round trip; their handles, in order."""
         return enqueue_many((self, tuple(args)) for args in calls)
 
-    def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> bool:
+    def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> JobHandle:
         """Run at ``when`` (an aware datetime); the scheduler moves it to the queue."""
         return self._enqueue_at_epoch(_epoch(when), *args, **kwargs)
 
-    def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> bool:
+    def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> JobHandle:
         """Run after ``delay`` seconds (or a timedelta)."""
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
         return self._enqueue_at_epoch(time.time() + seconds, *args, **kwargs)
@@ -141,35 +155,29 @@ class Job:
         args, kwargs = self.call_arguments(payload)
         return self.perform(*args, **kwargs)
 
-    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> bool:
-        payload = self.payload(*args, **kwargs)
+    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> JobHandle:
+        payload = self.identified_payload(args, kwargs)
         if conf.get("ALWAYS_EAGER") or epoch <= time.time():
             # As resque-scheduler: a time not in the future is enqueued at once.
             return self.enqueue_now(self.queue, payload)
-        if self.unique:
-            return unique.schedule(self, int(epoch), self.queue, payload)
-        delayed.schedule(int(epoch), self.queue, payload)
-        return True
+        if self.unique and not unique.schedule(self, int(epoch), self.queue, payload):
+            return handle.not_enqueued(str(payload.id), self.name, self.queue, unique.DUPLICATE)
+        if not self.unique:
+            delayed.schedule(int(epoch), self.queue, payload)
+        return handle.scheduled(str(payload.id), self.name, self.queue, epoch)
 
-    def enqueue_now(self, queue: str, payload: Payload) -> bool:
+    def enqueue_now(self, queue: str, payload: Payload) -> JobHandle:
         """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER); returns as ``delay``."""
+        job_id = payload.id or ""
         if conf.get("ALWAYS_EAGER"):
-            run_eagerly(payload)
-            return True
+            return handle.ran_eagerly(job_id, self.name, queue, run_eagerly(payload))
         if self.unique:
             if not unique.push(self, queue, payload):
-                return False
+                return handle.not_enqueued(job_id, self.name, queue, unique.DUPLICATE)
         else:
             queue_api.push(queue, payload)
-        announce_enqueued(self, queue, payload)
-        return True
-
-
-def announce_enqueued(job: Job, queue: str, payload: Payload) -> None:
-    """Send ``job_enqueued``; the job is already in Redis, so a failing receiver is logged, not raised."""
-    for receiver, result in job_enqueued.send_robust(sender=job, queue=queue, payload=payload):
-        if isinstance(result, Exception):
-            logger.error("job_enqueued receiver %r failed for %s", receiver, job.name, exc_info=result)
+        send(job_enqueued, self, queue=queue, payload=payload)
+        return handle.queued(job_id, self.name, queue)
 
 
 def run_eagerly(payload: Payload) -> Any:
@@ -181,8 +189,8 @@ def run_eagerly(payload: Payload) -> Any:
 Call = tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]
 
 
-def enqueue_many(calls: Iterable[Call]) -> int:
-    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; returns the count.
+def enqueue_many(calls: Iterable[Call]) -> list[JobHandle]:
+    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; their handles, in order.
 
     Every item's arguments are checked before anything is sent, so one bad item
     enqueues none.
@@ -190,18 +198,29 @@ def enqueue_many(calls: Iterable[Call]) -> int:
     if conf.get("ALWAYS_EAGER"):
         return _perform_many(calls)
     encoded = []
-    unique_calls = []
+    handles: list[JobHandle | tuple[Job, Payload]] = []
     for call in calls:
         job, args, kwargs = _unpack(call)
         if job.unique:
-            unique_calls.append((job, job.payload(*args, **kwargs)))
-        elif kwargs:
-            encoded.append((job.queue, job.payload(*args, **kwargs).encode()))
+            handles.append((job, job.identified_payload(args, kwargs)))
+            continue
+        if kwargs:
+            payload = job.identified_payload(args, kwargs)
+            job_id, encoded_payload = str(payload.id), payload.encode()
         else:
-            encoded.append((job.queue, payload_codec.encode_call(job.name, args)))
-    # Unique jobs each need their own lock: one script each; duplicates are not counted.
-    locked = sum(unique.push(job, job.queue, payload) for job, payload in unique_calls)
-    return queue_api.push_many_encoded(encoded) + locked
+            job_id = handle.new_id()
+            encoded_payload = payload_codec.encode_call(job.name, args, job_id=job_id)
+        encoded.append((job.queue, encoded_payload))
+        handles.append(handle.queued(job_id, job.name, job.queue))
+    queue_api.push_many_encoded(encoded)
+    # Unique jobs each need their own lock: one script each, after the others.
+    return [item if isinstance(item, JobHandle) else _push_unique(*item) for item in handles]
+
+
+def _push_unique(job: Job, payload: Payload) -> JobHandle:
+    if unique.push(job, job.queue, payload):
+        return handle.queued(str(payload.id), job.name, job.queue)
+    return handle.not_enqueued(str(payload.id), job.name, job.queue, unique.DUPLICATE)
 
 
 def _unpack(call: Call) -> tuple[Job, tuple[Any, ...], dict[str, Any]]:
@@ -209,12 +228,10 @@ def _unpack(call: Call) -> tuple[Job, tuple[Any, ...], dict[str, Any]]:
     return call[0], args, call[2] if len(call) > 2 else {}
 
 
-def _perform_many(calls: Iterable[Call]) -> int:
+def _perform_many(calls: Iterable[Call]) -> list[JobHandle]:
     """ALWAYS_EAGER: check every item, then perform each in turn."""
-    payloads = [job.payload(*args, **kwargs) for job, args, kwargs in map(_unpack, calls)]
-    for payload in payloads:
-        run_eagerly(payload)
-    return len(payloads)
+    items = [(job, job.identified_payload(args, kwargs)) for job, args, kwargs in map(_unpack, calls)]
+    return [job.enqueue_now(job.queue, payload) for job, payload in items]
 
 
 @overload
@@ -233,6 +250,7 @@ def job(
     retry_on: Any = ...,
     unique: bool | Callable[..., Any] = ...,
     unique_ttl: float | None = ...,
+    result_ttl: int | None = ...,
 ) -> Callable[[T], T]: ...
 
 
@@ -248,13 +266,22 @@ def job(
     retry_on: Any = None,
     unique: bool | Callable[..., Any] | None = None,
     unique_ttl: float | None = None,
+    result_ttl: int | None = None,
 ) -> Any:
     """Register a function (returns a Job) or a Resque-style class (returns the class).
 
     ``retry``/``backoff``/``retry_on``: see ``retry.py``; ``unique``/``unique_ttl``: see
-    ``unique.py``. Class jobs may declare them as class attributes instead.
+    ``unique.py``; ``result_ttl``: seconds to keep the return value (``status.py``).
+    Class jobs may declare them as class attributes instead.
     """
-    options = {"retry": retry, "backoff": backoff, "retry_on": retry_on, "unique": unique, "unique_ttl": unique_ttl}
+    options = {
+        "retry": retry,
+        "backoff": backoff,
+        "retry_on": retry_on,
+        "unique": unique,
+        "unique_ttl": unique_ttl,
+        "result_ttl": result_ttl,
+    }
 
     def decorate(obj: Any) -> Any:
         registered = _make_job(obj, queue=queue, name=name, on_commit=on_commit, timeout=timeout)
@@ -302,6 +329,10 @@ def _apply_failure_options(registered: Job, obj: Any, options: dict[str, Any]) -
         raise ResqueConfigurationError(f"{where}: unique_ttl must be a positive number of seconds, got {ttl!r}.")
     registered.unique = is_unique or False
     registered.unique_ttl = ttl
+    keep = options["result_ttl"]
+    if keep is not None and (isinstance(keep, bool) or not isinstance(keep, int) or keep <= 0):
+        raise ResqueConfigurationError(f"{where}: result_ttl must be a positive integer of seconds, got {keep!r}.")
+    registered.result_ttl = keep
 
 
 def _attach_to_class(cls: type, registered: Job) -> None:

@@ -29,10 +29,13 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:delayed:last_enqueued_at       hash    schedule name -> when it last pushed its job (Ruby's Time#to_s)
   <ns>:django_resque:schedule_last_run hash   ours: schedule name -> epoch of the last fire handled
   <ns>:django_resque:job_durations    hash    ours: "<job>|<bucket>" -> count, "<job>|sum" -> seconds
-  <ns>:django_resque:task_result:<id>          hash    ours: a Django Tasks result (status, times, task,
-                                                       args, return value); expires (OPTIONS RESULT_TTL)
-  <ns>:django_resque:task_result:<id>:workers  list    ours: ids of the workers that ran it, one per attempt
-  <ns>:django_resque:task_result:<id>:errors   list    ours: JSON {"exception_class_path","traceback"} per failure
+  <ns>:django_resque:job:<id>         hash    ours: one job's record, by the id in its payload (status, job,
+                                              queue, times, worker, attempt, return value or failure), written
+                                              once a job is scheduled, taken, cancelled or over (a queued job
+                                              has none: its payload is its record), and a Django Tasks result
+                                              (task, args); expires (STATUS_TTL, RESULT_TTL)
+  <ns>:django_resque:job:<id>:workers list    ours: ids of the workers that ran a Tasks result, one per attempt
+  <ns>:django_resque:job:<id>:errors  list    ours: JSON {"exception_class_path","traceback"} per Tasks failure
   <ns>:django_resque:unique:<sha1>    string  ours: unique-job lock, sha1 of [class, args] (or of the job's key), PX TTL
   <ns>:resque-retry:<class>:<sha1>    string  resque-retry's attempt count (0-based run), shared with Ruby; sha1 of
                                               the args as Ruby's args.join("-"), whitespace cut from the key
@@ -41,8 +44,19 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
                                               expires unless the manager renews it
   <ns>:django_resque:bulk_run:<id>    hash    ours: progress of an admin bulk change running in the background
                                               (label, state, done, skipped, seen, total, message); expires
+  <ns>:django_resque:history:minute:<epoch>  hash  ours: one minute's figures (history.py): processed, failed,
+                                              depth (fleet) and processed:<q>, failed:<q>, depth:<q>; expires
+                                              (HISTORY_MINUTES, default a day). Written inside our scripts
+  <ns>:django_resque:history:hour:<epoch>    hash  ours: the same per hour (HISTORY_HOURS, default a week)
+  <ns>:django_resque:history:durations:minute:<epoch>  hash  ours: per job, count:<job>, sum:<job>, max:<job>
+                                              (seconds) of the jobs that ended in that minute (DURATION_METRICS)
+  <ns>:django_resque:history:durations:hour:<epoch>    hash  ours: the same per hour
+  <ns>:django_resque:history:writers hash   ours: worker id -> epoch of its last heartbeat, for the workers
+                                              that write history (ours; Ruby's do not)
   <ns>:django_resque:wake             channel ours: pub/sub, not a key: a queue's name, published by our
                                               scripts when they push onto an empty queue (worker/waiting.py)
+  <ns>:django_resque:kill             channel ours: pub/sub, not a key: a job's id, published by cancel(id,
+                                              kill=True); the worker running it ends its job process
 """
 
 from __future__ import annotations
@@ -94,6 +108,11 @@ def worker_paused(worker_id: str) -> str:
 def wake_channel() -> str:
     """Ours: the pub/sub channel on which pushes onto an empty queue announce the queue's name."""
     return _key("django_resque", "wake")
+
+
+def kill_channel() -> str:
+    """Ours: the pub/sub channel on which ``cancel(id, kill=True)`` names a running job to end."""
+    return _key("django_resque", "kill")
 
 
 def queue_prefix() -> str:
@@ -196,18 +215,23 @@ def job_durations() -> str:
     return _key("django_resque", "job_durations")
 
 
-# Django Tasks results (ours, not Ruby's)
-def task_result(result_id: str) -> str:
-    """Hash of one Django Tasks result; expires with its two lists below."""
-    return _key("django_resque", "task_result", result_id)
+# Job records: status and result by job id, for @job and Django Tasks alike (ours, not Ruby's)
+def job_record(job_id: str) -> str:
+    """Hash of one job's record; a Tasks result's expires with its two lists below."""
+    return _key("django_resque", "job", job_id)
 
 
-def task_result_workers(result_id: str) -> str:
-    return _key("django_resque", "task_result", result_id, "workers")
+def job_record_prefix() -> str:
+    """``<ns>:django_resque:job:``, for the worker's scripts, which build the key from a payload's id."""
+    return _key("django_resque", "job", "")
 
 
-def task_result_errors(result_id: str) -> str:
-    return _key("django_resque", "task_result", result_id, "errors")
+def job_record_workers(job_id: str) -> str:
+    return _key("django_resque", "job", job_id, "workers")
+
+
+def job_record_errors(job_id: str) -> str:
+    return _key("django_resque", "job", job_id, "errors")
 
 
 # Pool managers (ours, not Ruby's: resque-pool keeps no record in Redis)
@@ -217,6 +241,30 @@ def pools() -> str:
 
 def pool(pool_id: str) -> str:
     return _key("django_resque", "pool", pool_id)
+
+
+# History for the admin's charts (ours, not Ruby's; history.py)
+def history_prefix() -> str:
+    """``<ns>:django_resque:history:``, for the scripts, which add ``minute:<epoch>`` and the like.
+
+    The names they build are the ones below (``tests/unit/test_history.py`` holds them to it).
+    """
+    return _key("django_resque", "history", "")
+
+
+def history(resolution: str, epoch: int) -> str:
+    """Counts and depths of one ``minute`` or ``hour`` starting at ``epoch``."""
+    return _key("django_resque", "history", resolution, str(int(epoch)))
+
+
+def history_durations(resolution: str, epoch: int) -> str:
+    """Per-job duration summaries of one ``minute`` or ``hour`` starting at ``epoch``."""
+    return _key("django_resque", "history", "durations", resolution, str(int(epoch)))
+
+
+def history_writers() -> str:
+    """Hash worker id -> epoch of its last heartbeat, for workers that write history."""
+    return _key("django_resque", "history", "writers")
 
 
 # Admin bulk changes (ours, not Ruby's)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from . import conf, keys, stats
+from . import conf, history, keys, stats
 from .connection import get_redis, translate_errors
 from .decoding import to_float, to_text
 from .exceptions import ResqueConfigurationError
@@ -88,6 +88,7 @@ def record_duration(job_name: str, seconds: float) -> None:
             pipe.hincrby(key, f"{job_name}|{bound}", 1)
     pipe.hincrby(key, f"{job_name}|+Inf", 1)
     pipe.hincrbyfloat(key, f"{job_name}|sum", seconds)
+    history.record_duration(pipe, job_name, seconds)
     pipe.execute()
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from . import conf
 from . import queue as queue_api
 from .payload import Payload
+from .signals import job_enqueued, send
 
 if TYPE_CHECKING:
     from .job import Job
@@ -36,8 +37,6 @@ class _Batch:
         self.calls: list[tuple[Job, str, Payload]] = []
 
     def __call__(self) -> None:
-        from .job import announce_enqueued
-
         calls, self.calls = self.calls, []
         if len(calls) == 1 or conf.get("ALWAYS_EAGER") or any(job.unique for job, _, _ in calls):
             for job, queue, payload in calls:  # one by one: eager runs, unique locks
@@ -45,7 +44,7 @@ class _Batch:
             return
         queue_api.push_many_encoded((queue, payload.encode()) for _, queue, payload in calls)
         for job, queue, payload in calls:
-            announce_enqueued(job, queue, payload)
+            send(job_enqueued, job, queue=queue, payload=payload)
 
 
 def enqueue(job: Job, queue: str, payload: Payload) -> None:

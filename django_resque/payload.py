@@ -12,12 +12,15 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .decoding import MAX_DEPTH, check_depth, loads
+from .decoding import MAX_DEPTH, check_depth, loads, loads_object, to_text
 from .exceptions import JobArgumentError, MalformedPayloadError, UndecodableError
 
 # Set on payloads whose last argument carries keyword arguments. Ruby ignores it and
 # sees a trailing hash, as Resque users expect.
 KWARGS_FLAG = "kwargs"
+# The job's id (``handle.new_id``), after ``args``: Ruby's worker keeps it (failure records
+# show it); Ruby's scheduler and retry plugin drop it when they push the job again.
+ID_KEY = "id"
 
 
 # One encoder for the process: ``json.dumps`` with options builds a new one per call.
@@ -27,6 +30,22 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan
 def dumps(value: Any) -> str:
     """Compact JSON, byte-compatible with Ruby's MultiJson output."""
     return _ENCODER.encode(value)
+
+
+def object_or_raw(data: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
+    """A JSON object to show or record: ``data`` if it is one, decoded if it is bytes holding one.
+
+    Anything else (bytes that are not a JSON object, text, a list...) is kept as text
+    under ``raw``: bad data from Redis is shown and recorded, never raised.
+    """
+    if isinstance(data, dict):
+        return data
+    if isinstance(data, bytes):
+        try:
+            return loads_object(data, max_depth=max_depth)
+        except UndecodableError:
+            return {"raw": to_text(data)}
+    return {"raw": data if isinstance(data, str) else dumps(data)}
 
 
 @functools.lru_cache(maxsize=512)
@@ -57,6 +76,11 @@ def _too_deep() -> JobArgumentError:
     )
 
 
+def _encode_with_id(name: str, args: Any, job_id: str) -> str:
+    """``dumps({"class": name, "args": args, "id": job_id})``, byte for byte."""
+    return _readable(_head(name) + dumps(args) + ',"id":' + dumps(job_id) + "}")
+
+
 @dataclass(frozen=True)
 class Payload:
     """A decoded job payload. ``extra`` keeps keys we do not know, so they survive."""
@@ -64,6 +88,12 @@ class Payload:
     name: str
     args: list[Any]
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        """The job's id, when the payload carries one that is a string."""
+        value = self.extra.get(ID_KEY)
+        return value if isinstance(value, str) else None
 
     @property
     def has_kwargs(self) -> bool:
@@ -79,23 +109,34 @@ class Payload:
         return {"class": self.name, "args": self.args, **self.extra}
 
     def encode(self) -> str:
-        return _encode(self.name, self.args) if not self.extra else _readable(dumps(self.as_dict()))
+        if not self.extra:
+            return _encode(self.name, self.args)
+        if len(self.extra) == 1 and type(self.extra.get(ID_KEY)) is str:  # the usual case: only an id
+            return _encode_with_id(self.name, self.args, self.extra[ID_KEY])
+        return _readable(dumps(self.as_dict()))
 
 
-def build(name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None) -> Payload:
+def build(
+    name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None, job_id: str | None = None
+) -> Payload:
     """A payload for ``name(*args, **kwargs)``, refusing anything that is not plain JSON."""
     check_json_arguments(args, kwargs or {})
-    if kwargs:
-        return Payload(name, [*args, dict(kwargs)], {KWARGS_FLAG: True})
-    return Payload(name, list(args))
+    extra: dict[str, Any] = {KWARGS_FLAG: True} if kwargs else {}
+    if job_id is not None:
+        extra[ID_KEY] = job_id
+    return Payload(name, [*args, dict(kwargs)] if kwargs else list(args), extra)
 
 
-def encode_call(name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None) -> str:
-    """``build(name, args, kwargs).encode()`` without the Payload in between (bulk enqueueing)."""
+def encode_call(
+    name: str, args: tuple[Any, ...] | list[Any], kwargs: dict[str, Any] | None = None, job_id: str | None = None
+) -> str:
+    """``build(name, args, kwargs, job_id).encode()`` without the Payload in between (bulk enqueueing)."""
     if kwargs:
-        return build(name, args, kwargs).encode()
+        return build(name, args, kwargs, job_id).encode()
     check_json_arguments(args, {})
-    return _encode(name, args)
+    if job_id is None:
+        return _encode(name, args)
+    return _encode_with_id(name, args, job_id)
 
 
 def decode(raw: bytes | str) -> Payload:

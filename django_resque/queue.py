@@ -1,7 +1,10 @@
-"""Queues: push, size, peek, list, remove, dequeue. Reserving lives in the worker."""
+"""Queues: push, size, peek, list, remove, dequeue; which queues a worker's names and globs take.
+
+Reserving is ``inflight.py``."""
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Iterable
@@ -231,3 +234,43 @@ def is_valid_name(queue: object) -> bool:
     except InvalidQueueNameError:
         return False
     return True
+
+
+def matching_queues(patterns: list[str], known: list[str]) -> list[str]:
+    """Expand ``*``/``?`` globs against known queue names, as the reserve script does.
+
+    The one rule in Python; the RESERVE script (``scripts.py``) applies it in Lua, and a
+    test holds the two to the same answers.
+    """
+    names: list[str] = []
+    for pattern in patterns:
+        found = sorted(name for name in known if _glob(pattern).match(name)) if _is_glob(pattern) else [pattern]
+        names.extend(name for name in found if name not in names)
+    return names
+
+
+def watches(patterns: list[str], name: str) -> bool:
+    """Whether a worker on ``patterns`` (names and globs) takes jobs from queue ``name``."""
+    return any(_glob(pattern).match(name) if _is_glob(pattern) else pattern == name for pattern in patterns)
+
+
+def priority(patterns: list[str], name: str) -> tuple[int, str]:
+    """Where the reserve script looks at queue ``name`` for a worker on ``patterns``: sort by it.
+
+    The first pattern that takes it, then, among the queues a glob takes, its name
+    (the script sorts the queue set); a queue no pattern takes sorts last.
+    """
+    for index, pattern in enumerate(patterns):
+        if _glob(pattern).match(name) if _is_glob(pattern) else pattern == name:
+            return index, name if _is_glob(pattern) else ""
+    return len(patterns), name
+
+
+def _is_glob(pattern: str) -> bool:
+    return "*" in pattern or "?" in pattern
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A ``*``/``?`` glob as the reserve script reads it: anchored, ``?`` any one character."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".") + r"\Z", re.DOTALL)

@@ -160,6 +160,158 @@ return {n, took()}
 """
 
 
+# History (history.py) -------------------------------------------------------------
+
+# A Lua function for the scripts that count a finished job (RESERVE, FINISH_JOB): add it
+# to this minute's history hash, fleet-wide and for the job's queue (read from the head
+# of our own record, as the reserve script writes it; a quote in a JSON string is always
+# escaped, so the first ',"run_at":"' ends the queue's name). Hours are not written
+# here: the depth sample folds each finished minute into its hour, once a minute for the
+# fleet, so a job costs two writes, not four.
+# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, unused,
+# '1' if the job failed. The minute is Redis's (TIME), the same for every host. The TTL
+# is set by the write that makes the hash (a first count here, or the depth sample). A
+# history key another program made into something else is left alone (pcall):
+# counting the job itself must never fail because of it.
+_COUNT_IN_HISTORY = """
+local function count_in_history(record, at)
+  local prefix = ARGV[at]
+  if not prefix or prefix == '' then return end
+  local now = tonumber(redis.call('TIME')[1])
+  local queue = nil
+  local stop = string.find(record, ',"run_at":"', 10, true)
+  if stop and string.sub(record, 1, 9) == '{"queue":' then
+    local ok, name = pcall(cjson.decode, string.sub(record, 10, stop - 1))
+    if ok and type(name) == 'string' then queue = name end
+  end
+  local key = prefix .. 'minute:' .. (now - now % 60)
+  local names = {'processed'}
+  if ARGV[at + 3] == '1' then names[2] = 'failed' end
+  for _, name in ipairs(names) do
+    if redis.pcall('HINCRBY', key, name, 1) == 1 then redis.pcall('EXPIRE', key, ARGV[at + 1]) end
+    if queue then redis.pcall('HINCRBY', key, name .. ':' .. queue, 1) end
+  end
+end
+"""
+
+# A job's record (status.py) as a worker takes and finishes it, for payloads that carry
+# an id (ours; a payload Ruby rebuilt has none and costs nothing here). ARGV from ``at``:
+# job record key prefix, now (ISO), worker id, status TTL (seconds).
+# start: the job was cancelled -> false (the worker drops it, unperformed); else running.
+# finish: running -> finished / failed (a failure, a retry or a kept result was written
+# by the job process already, and is left as it is).
+_JOB_RECORD = """
+local function start_job_record(decoded, queue, at)
+  local id = type(decoded) == 'table' and decoded['id']
+  if type(id) ~= 'string' or #id > 64 or not string.match(id, '^[%w_%-]+$') then return true end
+  local key = ARGV[at] .. id
+  local status = redis.call('HGET', key, 'status')
+  if status == 'cancelled' then return false end
+  if status then
+    redis.call('HDEL', key, 'finished_at', 'exception', 'error', 'failure', 'return_value', 'run_after')
+  end
+  local name = decoded['class']
+  redis.call('HSET', key, 'status', 'running', 'job', type(name) == 'string' and name or '', 'queue_name', queue,
+    'worker', ARGV[at + 2], 'started_at', ARGV[at + 1])
+  redis.call('HINCRBY', key, 'attempt', 1)
+  redis.call('EXPIRE', key, ARGV[at + 3])
+  return true
+end
+local function finish_job_record(record, failed, at)
+  local id = string.match(record, ',"id":"([%w_%-]+)"}}$')
+  if not id or #id > 64 then return end
+  local key = ARGV[at] .. id
+  if redis.call('HGET', key, 'status') ~= 'running' then return end
+  redis.call('HSET', key, 'status', failed and 'failed' or 'finished', 'finished_at', ARGV[at + 1])
+  redis.call('EXPIRE', key, ARGV[at + 3])
+end
+"""
+
+# KEYS: queues set, history writers hash. ARGV: history key prefix, minute TTL, hour TTL,
+# worker id, queue key prefix, most queues sampled, minutes to look back for folding.
+# Run at each heartbeat of our workers: note that this worker writes history, and, once
+# a minute for the whole fleet (the first heartbeat of the minute): fold each finished
+# minute of the last few not folded yet into its hour (its processed and failed counts,
+# once: 'folded'), forget writers not heard of for an hour, and write every queue's
+# length into the minute's hash (depth:<q> and depth in all) and the hour's (the
+# largest seen). Past the most queues sampled no depth is sampled (Redis would be held
+# for too long).
+# Every command on a key another program may have written is a pcall: this runs inside
+# the heartbeat's MULTI, and an error there would fail the heartbeat.
+# Returns the number of queues sampled, -1 (not this worker's turn) or -2 (too many, or
+# the queues set is not a set).
+SAMPLE_HISTORY = """
+local now = tonumber(redis.call('TIME')[1])
+redis.pcall('HSET', KEYS[2], ARGV[4], now)
+local this = now - now % 60
+local minute = ARGV[1] .. 'minute:' .. this
+local hour = ARGV[1] .. 'hour:' .. (now - now % 3600)
+local taken = redis.pcall('HSETNX', minute, 'sampled', 1)
+if taken ~= 1 then return -1 end
+redis.call('EXPIRE', minute, ARGV[2])
+for back = 1, tonumber(ARGV[7]) do
+  local at = this - 60 * back
+  local done = ARGV[1] .. 'minute:' .. at
+  if redis.call('EXISTS', done) == 1 and redis.pcall('HSETNX', done, 'folded', 1) == 1 then
+    local into = ARGV[1] .. 'hour:' .. (at - at % 3600)
+    local fields = redis.call('HGETALL', done)
+    for i = 1, #fields, 2 do
+      local n = tonumber(fields[i + 1])
+      local kind = string.match(fields[i], '^(%a+)')
+      if n and n > 0 and (kind == 'processed' or kind == 'failed') then
+        redis.pcall('HINCRBY', into, fields[i], math.floor(n))
+      end
+    end
+    redis.pcall('EXPIRE', into, ARGV[3])
+  end
+end
+local writers = redis.pcall('HGETALL', KEYS[2])
+if not writers.err then
+  for i = 1, #writers, 2 do
+    if (tonumber(writers[i + 1]) or 0) < now - 3600 then redis.call('HDEL', KEYS[2], writers[i]) end
+  end
+end
+local count = redis.pcall('SCARD', KEYS[1])
+if type(count) ~= 'number' or count > tonumber(ARGV[6]) then return -2 end
+local function keep_largest(field, n)
+  local old = tonumber(redis.pcall('HGET', hour, field))
+  if not old or n > old then redis.pcall('HSET', hour, field, n) end
+end
+local total = 0
+local names = redis.call('SMEMBERS', KEYS[1])  -- a set: SCARD answered
+for _, name in ipairs(names) do
+  local n = redis.pcall('LLEN', ARGV[5] .. name)
+  if type(n) ~= 'number' then n = 0 end
+  total = total + n
+  redis.call('HSET', minute, 'depth:' .. name, n)
+  keep_largest('depth:' .. name, n)
+end
+redis.call('HSET', minute, 'depth', total)
+keep_largest('depth', total)
+redis.pcall('EXPIRE', hour, ARGV[3])
+return #names
+"""
+
+# KEYS: none (the keys are built from the prefix). ARGV: history key prefix, minute TTL,
+# hour TTL, job name, seconds. A job's duration into this minute's and this hour's
+# summaries: count:<job>, sum:<job>, max:<job>. Sent with the duration histogram's
+# pipeline (metrics.record_duration); a value another program left that is not a
+# number is overwritten by this duration's.
+RECORD_DURATION = """
+local now = tonumber(redis.call('TIME')[1])
+local seconds = tonumber(ARGV[5])
+for _, span in ipairs({{'minute:', 60, ARGV[2]}, {'hour:', 3600, ARGV[3]}}) do
+  local key = ARGV[1] .. 'durations:' .. span[1] .. (now - now % span[2])
+  redis.pcall('HINCRBY', key, 'count:' .. ARGV[4], 1)
+  redis.pcall('HINCRBYFLOAT', key, 'sum:' .. ARGV[4], seconds)
+  local max = tonumber(redis.pcall('HGET', key, 'max:' .. ARGV[4]))
+  if not max or seconds > max then redis.pcall('HSET', key, 'max:' .. ARGV[4], seconds) end
+  redis.pcall('EXPIRE', key, span[3])
+end
+return 1
+"""
+
+
 # Workers ------------------------------------------------------------------------
 
 # Finish the job the worker last ran (if any), then take the first job of the first
@@ -167,21 +319,28 @@ return {n, took()}
 # a job is never only in a process's memory, and one round trip serves both.
 # KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
 # ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
-# ('' for none), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
+# ('' for none), its four history arguments (count_in_history), the four job record
+# arguments (_JOB_RECORD), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
 # to the matching known queues, sorted; duplicates are skipped.
 # The finished record is deleted and counted only if it is still there (FINISH_JOB).
 # A new record never equals the finished one (identical jobs in one second get the
 # later run_at, which Ruby only displays), so after a lost reply the worker can tell
 # from worker:<id> alone whether this script ran.
-# Returns nil (nothing to do), 1 (all workers paused) or {queue, record}.
+# Returns nil (nothing to do), 1 (all workers paused), {queue, record}, or {queue, payload,
+# 'cancelled'} for a job cancelled while queued: taken off the queue, never recorded.
 # A payload that is not JSON is kept as a JSON string inside the record.
 # A counter another program set to something else than an integer is left as it is
 # (pcall): one bad stat key must not stop every worker (stats.py warns about it).
-RESERVE = """
+RESERVE = (
+    _COUNT_IN_HISTORY
+    + _JOB_RECORD
+    + """
 local finished = ARGV[4]
 if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
   redis.call('DEL', KEYS[1])
   for i = 4, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
+  if #KEYS > 3 then count_in_history(finished, 5) end
+  finish_job_record(finished, #KEYS > 5, 9)
 end
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
@@ -192,7 +351,7 @@ local function glob_pattern(glob)
   return '^' .. p .. '$'
 end
 local names, seen, known = {}, {}, nil
-for i = 5, #ARGV do
+for i = 13, #ARGV do
   local want = ARGV[i]
   if string.find(want, '[%*%?]') then
     if not known then known = redis.call('SMEMBERS', KEYS[2]); table.sort(known) end
@@ -208,7 +367,9 @@ for _, name in ipairs(names) do
   local raw = redis.call('LPOP', ARGV[1] .. name)
   if raw then
     local payload = raw
-    if not pcall(cjson.decode, raw) then payload = cjson.encode(raw) end
+    local ok, decoded = pcall(cjson.decode, raw)
+    if not ok then payload = cjson.encode(raw)
+    elseif not start_job_record(decoded, name, 9) then return {name, raw, 'cancelled'} end
     local head = '{"queue":' .. cjson.encode(name) .. ',"run_at":"'
     local tail = '","payload":' .. payload .. '}'
     local record = head .. ARGV[2] .. tail
@@ -219,18 +380,29 @@ for _, name in ipairs(names) do
 end
 return nil
 """
+)
 
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
-# KEYS: worker:<id>, then the counters to increment. ARGV: expected record.
+# KEYS: worker:<id>, then the counters to increment. ARGV: expected record, then with
+# counters its four history arguments (count_in_history) and the four job record
+# arguments (_JOB_RECORD).
 # Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
 # not an integer is left as it is, as in RESERVE.
-FINISH_JOB = """
+FINISH_JOB = (
+    _COUNT_IN_HISTORY
+    + _JOB_RECORD
+    + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
+if #KEYS > 1 then
+  count_in_history(ARGV[1], 2)
+  finish_job_record(ARGV[1], #KEYS > 3, 6)
+end
 return 1
 """
+)
 
 # Put a dead worker's job back at the head of its queue, if the record is unchanged.
 # KEYS: worker:<id>, queue:<q>, queues set. ARGV: expected record, payload, queue name,
@@ -280,6 +452,29 @@ if redis.call('RPUSH', KEYS[5], ARGV[5]) == 1 then redis.call('PUBLISH', ARGV[6]
 return 1
 """
 
+
+# Job records (status.py) --------------------------------------------------------------
+
+# Cancel a job by its record. KEYS: job:<id>. ARGV: now (ISO), TTL seconds, "1" to kill.
+# A job over (finished, failed, cancelled; Tasks' SUCCESSFUL, FAILED) is left as it is;
+# a running one too, with kill marked if asked. Any other (no record: queued; scheduled,
+# retry scheduled) is marked cancelled: the worker that takes it drops it unperformed.
+# Returns the status before ("" for none).
+CANCEL_JOB = """
+local status = redis.call('HGET', KEYS[1], 'status') or ''
+if status == 'finished' or status == 'failed' or status == 'cancelled' or status == 'SUCCESSFUL'
+  or status == 'FAILED' then return status end
+if status == 'running' or status == 'RUNNING' then
+  if ARGV[3] == '1' then
+    redis.call('HSET', KEYS[1], 'kill', ARGV[1])
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+  end
+  return status
+end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'finished_at', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return status
+"""
 
 _loaded: set[tuple[Any, str]] = set()  # (server, sha); inherited by forked children
 _scripts: dict[str, Any] = {}

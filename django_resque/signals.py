@@ -33,7 +33,16 @@ after_pool_fork = Signal()
 
 
 def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
-    """Send ``signal``; a receiver that raises is logged, never fatal to the sender."""
+    """Send ``signal``; a receiver that raises is logged with its traceback, never raised.
+
+    What the signal tells of has happened (a job enqueued, performed, failed): one
+    receiver's bug must not undo it, stop the worker, or keep other receivers from it.
+    """
     for receiver, result in signal.send_robust(sender=sender, **kwargs):
         if isinstance(result, Exception):
-            logger.error("Receiver %r of a django_resque signal raised: %r", receiver, result)
+            logger.error("%s receiver %r raised: %r", _name_of(signal), receiver, result, exc_info=result)
+
+
+def _name_of(signal: Signal) -> str:
+    """``job_enqueued`` for ours; Django's Tasks signals and others read as "signal"."""
+    return next((name for name, value in globals().items() if value is signal), "signal")

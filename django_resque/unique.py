@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 # Payloads written before identities were derived from class + args carried their
 # lock and token under this key; a job still queued from then releases by it.
 LEGACY_KEY = "unique"
+# A duplicate's handle says why it was not enqueued.
+DUPLICATE = "a copy of this unique job is already queued or running"
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 

@@ -13,10 +13,10 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from . import conf, keys
+from . import conf, history, keys
 from .connection import get_redis, translate_errors
-from .decoding import RECORD_DEPTH, loads_object, to_int, to_text, to_time
-from .exceptions import UndecodableError
+from .decoding import RECORD_DEPTH, to_int, to_text, to_time
+from .payload import object_or_raw
 
 STARTED_FORMAT = "%Y-%m-%d %H:%M:%S %z"
 
@@ -44,6 +44,7 @@ def _announce(worker_id: str, *, keep_started: bool) -> None:
         pipe.hset(keys.heartbeats(), worker_id, now.isoformat())
         pipe.sadd(keys.workers(), worker_id)
         pipe.set(keys.worker_started(worker_id), started, nx=keep_started)
+        history.sample(pipe, worker_id)
         pipe.execute()
 
 
@@ -138,7 +139,7 @@ def _infos(ids: list[str]) -> list[WorkerInfo]:
 def _info(wid: str, now: dt.datetime, all_paused: bool, row: list[Any]) -> WorkerInfo:
     record, started, beat, processed, failed, paused = row
     host, pid, queues = parse_id(wid)
-    job = _decode_record(record)
+    job = object_or_raw(record, max_depth=RECORD_DEPTH) if record is not None else None  # raw if undecodable
     heartbeat = to_time(beat)
     state = "working" if record is not None else ("paused" if paused or all_paused else "idle")
     stale = heartbeat is not None and (now - heartbeat).total_seconds() > conf.get("PRUNE_INTERVAL")
@@ -155,13 +156,3 @@ def _info(wid: str, now: dt.datetime, all_paused: bool, row: list[Any]) -> Worke
         state=state,
         is_stale=stale,
     )
-
-
-def _decode_record(record: bytes | None) -> dict[str, Any] | None:
-    """The ``worker:<id>`` record; one that cannot be decoded is kept as text under ``raw``."""
-    if record is None:
-        return None
-    try:
-        return loads_object(record, max_depth=RECORD_DEPTH)
-    except UndecodableError:
-        return {"raw": to_text(record)}

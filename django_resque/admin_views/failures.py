@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.utils.http import urlencode
 
 from ..failure import api as failure_api
+from ..handle import is_valid_id
 from ..payload import dumps
 from . import bulk_runs
 from .page import Action, Cell, Crumb, Row, admin_url, bounded_index, parse_index, render_page, shorten
@@ -197,6 +198,7 @@ def failed_detail(request: HttpRequest, model_admin: ModelAdmin, index: int) -> 
         raise Http404(str(exc)) from exc
     record = entry.record
     fields = {"target": _target(entry)}
+    job_id = record.payload.get("id") if record is not None and isinstance(record.payload, dict) else None
     return render_page(
         request,
         model_admin,
@@ -207,6 +209,8 @@ def failed_detail(request: HttpRequest, model_admin: ModelAdmin, index: int) -> 
         record=record,
         arguments=json.dumps(record.payload.get("args"), indent=2, ensure_ascii=False) if record else "",
         payload=dumps(record.payload) if record else "",
+        job_url=admin_url(model_admin, "overview_job", job_id) if is_valid_id(job_id) else "",
+        job_id=job_id if is_valid_id(job_id) else "",
         retry=Action("Retry", admin_url(model_admin, "failedjob_retry"), fields),
         delete=Action("Delete", admin_url(model_admin, "failedjob_delete"), fields, danger=True),
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 
-from .. import delayed, metrics, stats
+from .. import delayed, history, metrics, stats
 from ..decoding import displayable
 from ..queue import is_valid_name
 from ..scheduler import runs
+from .charts import history_charts
 from .page import REFRESH_CHOICES, Crumb, admin_url, refresh_seconds, render_page
 from .permissions import view_required
 
@@ -56,6 +57,7 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
     """Pending per queue, processed/failed totals, workers busy/idle; optional live refresh."""
     refresh = refresh_seconds(request)
     data = snapshot()
+    charts = history_charts(history.span_named(request.GET.get("span")))
     return render_page(
         request,
         model_admin,
@@ -73,13 +75,24 @@ def overview(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         schedules_url=admin_url(model_admin, "schedule_changelist"),
         json_url=admin_url(model_admin, "overview_stats"),
         metrics_url=admin_url(model_admin, "overview_metrics"),
+        redis_url=admin_url(model_admin, "overview_redis"),
+        search_url=admin_url(model_admin, "overview_search"),
+        **charts,
     )
 
 
 @view_required
 def stats_json(request: HttpRequest, model_admin: ModelAdmin) -> JsonResponse:
-    """The overview's numbers as JSON, for monitoring (same login and permission)."""
-    return JsonResponse(snapshot())
+    """The overview's numbers as JSON, for monitoring (same login and permission).
+
+    With the charts' numbers under ``history`` (``?span=hour|day|week``, an hour by default;
+    ``?queue=<name>`` for one queue's).
+    """
+    queue = request.GET.get("queue") or None
+    if queue is not None and not is_valid_name(queue):
+        raise Http404("No such queue name.")
+    charts = history_charts(history.span_named(request.GET.get("span")), queue)
+    return JsonResponse({**snapshot(), "history": charts["history_data"]})
 
 
 @view_required

@@ -11,10 +11,12 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
+from .. import handle, history
 from .. import queue as queue_api
 from ..decoding import content_digest
 from ..exceptions import InvalidQueueNameError, MalformedPayloadError
 from ..payload import decode, dumps
+from .charts import history_charts
 from .page import (
     REFRESH_CHOICES,
     SHOWN_CHARS,
@@ -100,13 +102,16 @@ def queue_jobs(request: HttpRequest, model_admin: ModelAdmin, name: str) -> Http
         LIST_TEMPLATE,
         title="Queue %s" % name,
         crumbs=(Crumb("Queues", admin_url(model_admin, "queue_changelist")), Crumb(name)),
-        columns=["#", "Job", "Arguments"],
+        columns=["#", "Job", "Arguments", "Id"],
         rows=rows,
         page=page,
         empty="This queue is empty.",
         tools=[Action("Clear queue", admin_url(model_admin, "queue_clear", name), post=False, danger=True)]
         if allowed and page.paginator.count
         else [],
+        refresh=refresh_seconds(request),
+        refresh_choices=REFRESH_CHOICES,
+        **history_charts(history.span_named(request.GET.get("span")), queue=name),
     )
 
 
@@ -123,10 +128,25 @@ def _job_row(
     except MalformedPayloadError as exc:
         text = shorten(raw.decode("utf-8", errors="replace"), SHOWN_CHARS)
         return Row(
-            [Cell(index + 1, url=full), Cell("malformed: %s" % exc.reason, css="error"), Cell(text, code=True)], actions
+            [
+                Cell(index + 1, url=full),
+                Cell("malformed: %s" % exc.reason, css="error"),
+                Cell(text, code=True),
+                Cell(""),
+            ],
+            actions,
         )
+    job_id = payload.id if handle.is_valid_id(payload.id) else None
+    if job_id and delete_url:
+        actions.insert(0, Action("Cancel", admin_url(model_admin, "overview_cancel_job", job_id)))
+    id_cell = Cell(job_id, url=admin_url(model_admin, "overview_job", job_id), code=True) if job_id else Cell("")
     return Row(
-        [Cell(index + 1, url=full), Cell(payload.name), Cell(shorten(dumps(payload.args), SHOWN_CHARS), code=True)],
+        [
+            Cell(index + 1, url=full),
+            Cell(payload.name),
+            Cell(shorten(dumps(payload.args), SHOWN_CHARS), code=True),
+            id_cell,
+        ],
         actions,
     )
 
@@ -144,6 +164,7 @@ def queue_job(request: HttpRequest, model_admin: ModelAdmin, name: str, index: i
         payload = decode(raw)
     except MalformedPayloadError:
         payload = None
+    job_id = str(payload.id) if payload is not None and handle.is_valid_id(payload.id) else ""
     return render_page(
         request,
         model_admin,
@@ -156,6 +177,9 @@ def queue_job(request: HttpRequest, model_admin: ModelAdmin, name: str, index: i
         ),
         moved=request.GET.get("digest", digest) != digest,
         name=payload.name if payload else "",
+        job_id=job_id,
+        job_url=admin_url(model_admin, "overview_job", job_id) if job_id else "",
+        cancel_url=admin_url(model_admin, "overview_cancel_job", job_id) if job_id else "",
         arguments=dumps(payload.args) if payload else "",
         raw=raw.decode("utf-8", errors="replace"),
     )

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect
 
 from .. import pools, pruning, workers
+from ..handle import is_valid_id
 from ..payload import dumps
 from .page import REFRESH_CHOICES, Action, Cell, Crumb, Row, admin_url, refresh_seconds, render_page, shorten
 from .pagination import paginate
@@ -40,7 +41,9 @@ def worker_list(request: HttpRequest, model_admin: ModelAdmin) -> HttpResponse:
         title="Workers",
         crumbs=(Crumb("Workers"),),
         columns=["Host", "PID", "Queues", "State", "Current job", "Since", "Processed", "Failed", "Heartbeat", "Pool"],
-        rows=[_worker_row(info, prune_url, pool_of.get((info.host, info.pid))) for info in page.object_list],
+        rows=[
+            _worker_row(model_admin, info, prune_url, pool_of.get((info.host, info.pid))) for info in page.object_list
+        ],
         pools=[_pool_summary(pool) for pool in running],
         page=page,
         empty="No worker is registered. Start one with: python manage.py resque_work",
@@ -63,11 +66,13 @@ def _pool_summary(pool: PoolInfo) -> dict[str, object]:
     return {"host": pool.host, "pid": pool.pid, "started": pool.started, "lines": lines, "workers": len(pool.workers)}
 
 
-def _worker_row(info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) -> Row:
+def _worker_row(model_admin: ModelAdmin, info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) -> Row:
     job = info.job or {}
     found = job.get("payload")
     payload: dict = found if isinstance(found, dict) else {}
     current = "%s %s" % (payload.get("class", "?"), dumps(payload.get("args", []))) if info.job else ""
+    job_id = payload.get("id")
+    job_url = admin_url(model_admin, "overview_job", job_id) if is_valid_id(job_id) else None
     if "raw" in job and "payload" not in job:  # the record could not be decoded
         current = "unreadable record: %s" % shorten(job["raw"])
     heartbeat = _when(info.heartbeat) + (" (stale)" if info.is_stale else "")
@@ -76,7 +81,7 @@ def _worker_row(info: WorkerInfo, prune_url: str | None, pool: PoolInfo | None) 
         Cell(info.pid),
         Cell(", ".join(info.queues)),
         Cell(info.state),
-        Cell(current, code=bool(current)),
+        Cell(current, url=job_url, code=bool(current)),
         Cell(str(job.get("run_at", "")) if info.job else (info.started or "")),
         Cell(info.processed),
         Cell(info.failed),

@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import import_string
 
-from .. import conf, retry, unique
+from .. import conf, retry, status, unique
 from ..exceptions import ResqueConfigurationError
+from ..handle import is_valid_id
 from .base import FailedList, FailureBackend
 from .multiple import MultipleFailure
-from .record import FailureRecord, from_exception
+from .record import FailureRecord, digest, from_exception
 
 if TYPE_CHECKING:
     from ..job import Job
@@ -67,12 +68,16 @@ def handle(
     if job is not None and policy is not None and policy.allows(exc, attempt):
         delay = policy.delay(attempt)
         unique.extend(job, payload, delay)
-        retry.schedule_retry(payload, queue, delay, attempt)
+        at = retry.schedule_retry(payload, queue, delay, attempt)
+        if is_valid_id(payload.get("id")):
+            status.mark_retry(payload["id"], type(exc).__name__, str(exc), at)
         return None
     record = from_exception(exc, payload, worker_id, queue)
     if policy is not None:
         record = record.with_extra(**{ATTEMPTS_KEY: attempt})
     save(record)
+    if is_valid_id(payload.get("id")):
+        status.mark_failed(payload["id"], record.exception, record.error, digest(record.encode())[:12])
     # After saving: if saving raised, the lock and count stay (until their TTL) with the job unrecorded.
     if job is not None and policy is not None:
         retry.forget(job.name, payload)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 
 from .. import delayed, failure, keys
-from ..decoding import displayable, loads_object
+from ..decoding import to_wire
 from ..delayed import DelayedItem
-from ..exceptions import MalformedPayloadError, UndecodableError
+from ..exceptions import MalformedPayloadError
+from ..payload import object_or_raw
 from . import scripts
 
 logger = logging.getLogger(__name__)
@@ -86,13 +87,5 @@ def _set_aside_malformed(item: DelayedItem, actor: str) -> None:
     """Record a malformed item as a failure, then remove it: first saved, never lost."""
     error = MalformedPayloadError("delayed item without a class and a queue", item.raw)
     logger.error("Delayed item at %d is malformed, moved to the failed list: %r", item.timestamp, item.raw[:200])
-    failure.save(failure.from_exception(error, _payload_of(item.raw), actor, "delayed"))
+    failure.save(failure.from_exception(error, object_or_raw(to_wire(item.raw)), actor, "delayed"))
     delayed.remove_item(item.raw, [item.timestamp], copies=1)
-
-
-def _payload_of(raw: str) -> dict[str, object]:
-    """The item as a JSON object if it is one, else its text under ``raw``."""
-    try:
-        return loads_object(raw)
-    except UndecodableError:
-        return {"raw": displayable(raw)}

@@ -82,8 +82,8 @@ def add_ready(pipe: Pipeline, result: TaskResult, ttl: int) -> None:
     }
     if task.run_after is not None:
         record["run_after"] = _format_time(task.run_after)
-    pipe.delete(keys.task_result(result.id), keys.task_result_workers(result.id), keys.task_result_errors(result.id))
-    pipe.hset(keys.task_result(result.id), mapping=record)
+    pipe.delete(keys.job_record(result.id), keys.job_record_workers(result.id), keys.job_record_errors(result.id))
+    pipe.hset(keys.job_record(result.id), mapping=record)
     _expire(pipe, result.id, ttl)
 
 
@@ -97,7 +97,7 @@ def mark_running(
     """
     now = _format_time(timezone.now())
     pipe = get_redis().pipeline(transaction=True)
-    main = keys.task_result(result_id)
+    main = keys.job_record(result_id)
     pipe.hset(
         main,
         mapping={"task": task_path, "args": dumps(args), "kwargs": dumps(kwargs), "status": "RUNNING"},
@@ -105,7 +105,7 @@ def mark_running(
     pipe.hset(main, "last_attempted_at", now)
     pipe.hsetnx(main, "started_at", now)
     pipe.hdel(main, "finished_at", "return_value")
-    pipe.rpush(keys.task_result_workers(result_id), worker_id)
+    pipe.rpush(keys.job_record_workers(result_id), worker_id)
     _expire(pipe, result_id, ttl)
     _add_reads(pipe, result_id)
     with translate_errors():
@@ -117,7 +117,7 @@ def mark_successful(result_id: str, encoded_return_value: str, ttl: int) -> None
     """The attempt returned ``encoded_return_value`` (JSON)."""
     pipe = get_redis().pipeline(transaction=True)
     pipe.hset(
-        keys.task_result(result_id),
+        keys.job_record(result_id),
         mapping={
             "status": TaskResultStatus.SUCCESSFUL.value,
             "finished_at": _format_time(timezone.now()),
@@ -133,11 +133,11 @@ def mark_failed(result_id: str, error: TaskError, ttl: int) -> None:
     """The attempt raised: FAILED, with the error appended to the result's errors."""
     pipe = get_redis().pipeline(transaction=True)
     pipe.hset(
-        keys.task_result(result_id),
+        keys.job_record(result_id),
         mapping={"status": TaskResultStatus.FAILED.value, "finished_at": _format_time(timezone.now())},
     )
     pipe.rpush(
-        keys.task_result_errors(result_id),
+        keys.job_record_errors(result_id),
         dumps({"exception_class_path": error.exception_class_path, "traceback": error.traceback}),
     )
     _expire(pipe, result_id, ttl)
@@ -157,14 +157,14 @@ def load(result_id: str) -> StoredResult | None:
 
 
 def _expire(pipe: Pipeline, result_id: str, ttl: int) -> None:
-    for key in (keys.task_result(result_id), keys.task_result_workers(result_id), keys.task_result_errors(result_id)):
+    for key in (keys.job_record(result_id), keys.job_record_workers(result_id), keys.job_record_errors(result_id)):
         pipe.expire(key, ttl)
 
 
 def _add_reads(pipe: Pipeline, result_id: str) -> None:
-    pipe.hgetall(keys.task_result(result_id))
-    pipe.lrange(keys.task_result_workers(result_id), 0, -1)
-    pipe.lrange(keys.task_result_errors(result_id), 0, -1)
+    pipe.hgetall(keys.job_record(result_id))
+    pipe.lrange(keys.job_record_workers(result_id), 0, -1)
+    pipe.lrange(keys.job_record_errors(result_id), 0, -1)
 
 
 def _decode(result_id: str, raw_fields: dict[bytes, bytes], workers: list[bytes], errors: list[bytes]) -> StoredResult:

@@ -15,14 +15,13 @@ import traceback
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
-from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from .. import payload as payload_codec
 from ..job import Job
 from ..payload import Payload, dumps
-from ..signals import job_started
+from ..signals import job_started, send
 from . import results
 from .compat import Task, TaskContext, TaskError, TaskResult, TaskResultStatus, normalize_json
 from .compat import task_finished as task_finished_signal
@@ -71,7 +70,7 @@ def run(task: Task, payload: Payload, backend: ResqueBackend) -> Any:
         result_id, task_path=task.module_path, args=args, kwargs=kwargs, worker_id=worker_id, ttl=backend.result_ttl
     )
     task_result = stored.to_task_result(task, backend.alias)
-    _send(task_started_signal, backend, task_result)
+    send(task_started_signal, type(backend), task_result=task_result)
     try:
         value = normalize_json(_call(task, task_result, args, kwargs))
         encoded = dumps(value)
@@ -84,7 +83,7 @@ def run(task: Task, payload: Payload, backend: ResqueBackend) -> Any:
         raise
     results.mark_successful(result_id, encoded, backend.result_ttl)
     _finish(task_result, TaskResultStatus.SUCCESSFUL, value)
-    _send(task_finished_signal, backend, task_result)
+    send(task_finished_signal, type(backend), task_result=task_result)
     return value
 
 
@@ -120,7 +119,7 @@ def _record_failure(task_result: TaskResult, exc: BaseException, backend: Resque
     results.mark_failed(task_result.id, error, backend.result_ttl)
     task_result.errors.append(error)
     _finish(task_result, TaskResultStatus.FAILED)
-    _send(task_finished_signal, backend, task_result)
+    send(task_finished_signal, type(backend), task_result=task_result)
 
 
 def _finish(task_result: TaskResult, status: TaskResultStatus, value: Any = None) -> None:
@@ -148,10 +147,3 @@ def new_result(
         errors=[],
         worker_ids=worker_ids or [],
     )
-
-
-def _send(signal: Signal, backend: ResqueBackend, task_result: TaskResult) -> None:
-    """Send a framework signal; a receiver that raises is logged and does not fail the task."""
-    for receiver, outcome in signal.send_robust(sender=type(backend), task_result=task_result):
-        if isinstance(outcome, Exception):
-            logger.error("Receiver %r of a Django Tasks signal raised: %r", receiver, outcome)

@@ -20,7 +20,7 @@ from django.db import connections
 
 from .. import connection, inflight, reconnect
 from ..signals import after_fork, send
-from . import perform, prefork, process_signals, title
+from . import limits, perform, prefork, process_signals, title
 from .fork import ChildChannel, has_exited
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,7 @@ def _work_jobs(
         current = inflight.reserve(worker_id, queues)
         if not isinstance(current, inflight.Reservation):
             return
-        channel.started(perform.timeout_for(current, default_timeout))
+        channel.started(limits.timeout_for(current, default_timeout))
 
 
 def _finish_unless_finished(reservation: inflight.Reservation, worker_id: str, failed: bool) -> None:

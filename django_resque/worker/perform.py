@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
-from .. import conf, hooks, reconnect, registry, retry, unique
+from .. import handle, hooks, reconnect, registry, retry, status, unique
 from .. import payload as payload_codec
 from ..decoding import loads
 from ..exceptions import (
@@ -24,6 +24,7 @@ from ..exceptions import (
     UnknownJobError,
 )
 from ..inflight import Reservation, finish, report_failure
+from ..payload import ID_KEY, dumps
 from ..signals import job_finished, job_started, send
 
 if TYPE_CHECKING:
@@ -34,8 +35,16 @@ logger = logging.getLogger(__name__)
 
 
 def job_label(reservation: Reservation) -> str:
-    """A short id for log lines: payloads carry no id, so hash the record."""
-    return hashlib.blake2b(reservation.record, digest_size=4).hexdigest()
+    """The job's id for log lines; a payload without one (Ruby's) is named by a hash of its record."""
+    job_id = job_id_of(reservation)
+    return job_id or hashlib.blake2b(reservation.record, digest_size=4).hexdigest()
+
+
+def job_id_of(reservation: Reservation) -> str | None:
+    """The id the reserved payload carries, if it is a usable one."""
+    payload = reservation.payload
+    job_id = payload.get(ID_KEY) if isinstance(payload, dict) else None
+    return job_id if handle.is_valid_id(job_id) else None
 
 
 def work(
@@ -54,12 +63,13 @@ def work(
     logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
     try:
         with limits or nullcontext():
-            error, job = perform(reservation, worker_id)
+            error, job, value = perform(reservation, worker_id)
     except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
-        error, job = exc, registry.find(reservation.name)
+        error, job, value = exc, registry.find(reservation.name), hooks.SKIPPED
     outcome = "done"
     if error is None:
-        reconnect.until_done(lambda: succeeded(job, reservation.failure_payload()), "unique release", give_up)
+        done_payload = reservation.failure_payload()
+        reconnect.until_done(lambda: succeeded(job, done_payload, value), "unique release", give_up)
     else:
         recorded_as = report_failure(error, reservation, worker_id, job, give_up)
         # The failure's digest as resque_failed and the admin show it, to match this line with the record.
@@ -81,33 +91,50 @@ def work(
     return error is not None
 
 
-def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | None, Job | None]:
-    """Run the job with its hooks; the error it raised (or None) and the job found."""
+def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | None, Job | None, Any]:
+    """Run the job with its hooks: the error it raised (or None), the job found, and what
+    perform returned (``hooks.SKIPPED`` when it was not performed)."""
     try:
         payload, job = resolve(reservation)
     except (MalformedPayloadError, UnknownJobError) as exc:
-        return exc, None
+        return exc, None, hooks.SKIPPED
     started = time.monotonic()
     send(job_started, job, queue=reservation.queue, payload=payload, worker_id=worker_id)
     try:
         if job.retry_policy is not None:
             retry.begin_attempt(job.name, payload.args)
-        hooks.perform(job, payload)
+        value = hooks.perform(job, payload)
     # SystemExit, KeyboardInterrupt raised by the job: the job failed, not the worker (whose
     # own signals only set flags, so no KeyboardInterrupt of the worker's comes from here).
     except (Exception, SystemExit, KeyboardInterrupt) as exc:
         hooks.run_failure_hooks(job, payload, exc)
-        return exc, job
+        return exc, job, hooks.SKIPPED
     duration = time.monotonic() - started
     send(job_finished, job, queue=reservation.queue, payload=payload, worker_id=worker_id, duration=duration)
-    return None, job
+    return None, job, value
 
 
-def succeeded(job: Job | None, payload: dict[str, Any]) -> None:
-    """After a success: release the unique lock, forget the retry count."""
+def succeeded(job: Job | None, payload: dict[str, Any], value: Any = hooks.SKIPPED) -> None:
+    """After a success: release the unique lock, forget the retry count, keep the result."""
     unique.release(job, payload)
     if job is not None and job.retry_policy is not None:
         retry.forget(job.name, payload)
+    job_id = payload.get(ID_KEY)
+    if value is not hooks.SKIPPED and handle.is_valid_id(job_id):
+        keep_result(job, str(job_id), value)
+
+
+def keep_result(job: Job | None, job_id: str, value: Any) -> None:
+    """Store the return value as JSON, if the job's results are kept (``status.result_ttl``)."""
+    seconds = status.result_ttl(job)
+    if not seconds:
+        return
+    try:
+        encoded = dumps(value)
+    except (TypeError, ValueError) as exc:
+        logger.warning("Job %s returned a value that is not JSON; no result kept: %s", job_id, exc)
+        return
+    status.mark_result(job_id, encoded, seconds)
 
 
 def resolve(reservation: Reservation) -> tuple[Payload, Job]:
@@ -123,11 +150,3 @@ def resolve(reservation: Reservation) -> tuple[Payload, Job]:
         raise MalformedPayloadError("not a JSON object", data)
     payload = payload_codec.from_dict(data)
     return payload, registry.lookup(payload.name)
-
-
-def timeout_for(reservation: Reservation, default: float | None) -> float | None:
-    """``@job(timeout=...)``, else the worker's ``--timeout``, else RESQUE['JOB_TIMEOUT']."""
-    job = registry.find(reservation.name)
-    if job is not None and job.timeout is not None:
-        return job.timeout
-    return default if default is not None else conf.get("JOB_TIMEOUT")

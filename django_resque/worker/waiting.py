@@ -41,7 +41,7 @@ import redis
 
 from .. import capacity, keys
 from ..connection import get_redis
-from ..inflight import priority, watches
+from ..queue import priority, watches
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,8 @@ class QueueWaiter:
     def __init__(self, patterns: list[str], interval: float) -> None:
         self.patterns = patterns
         self.interval = interval
-        self._connection: Any = None  # subscribed to the wake channel
+        self._connection: Any = None  # subscribed to the wake and kill channels
+        self._kills: set[str] = set()  # job ids named on the kill channel, not taken yet
 
     def wait(self, timeout: float, wake_fds: tuple[int, ...] = ()) -> list[str]:
         """Return when a watched queue may hold a job, a wake fd is readable, or after ``timeout`` s.
@@ -88,6 +89,28 @@ class QueueWaiter:
             return []
         return sorted(announced, key=functools.partial(priority, self.patterns))
 
+    def subscribe(self) -> None:
+        """Subscribe now, not at the first wait (a refusal is said; waits and kill_fds try again)."""
+        if self._connection is None:
+            self._subscribe()
+
+    def kill_fds(self) -> list[int]:
+        """What to select() on for kill requests while a job runs (subscribing first if need be)."""
+        if self._connection is None and not self._subscribe():
+            return []
+        return [self._connection._sock.fileno()]
+
+    def take_kill_request(self, job_id: str | None) -> bool:
+        """Whether ``cancel(job_id, kill=True)`` was published since the last call (others are dropped)."""
+        try:
+            if self._connection is not None:
+                self._read_announcements(set())
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            logger.info("The subscription for kill requests was lost (%s); subscribing again", exc)
+            self.close()
+        kills, self._kills = self._kills, set()
+        return job_id is not None and job_id in kills
+
     def close(self) -> None:
         """Drop the subscription (at exit, after an error)."""
         if self._connection is not None:
@@ -98,10 +121,11 @@ class QueueWaiter:
         """Open the subscription; False (and said once) if the server refused it."""
         connection = _new_connection(keys.queues())
         try:
-            connection.send_command("SUBSCRIBE", keys.wake_channel())
-            if not connection.can_read(timeout=SUBSCRIBE_TIMEOUT):
-                raise redis.TimeoutError("no reply to SUBSCRIBE in %ss" % SUBSCRIBE_TIMEOUT)
-            connection.read_response(push_request=True)
+            connection.send_command("SUBSCRIBE", keys.wake_channel(), keys.kill_channel())
+            for _ in range(2):  # one confirmation per channel
+                if not connection.can_read(timeout=SUBSCRIBE_TIMEOUT):
+                    raise redis.TimeoutError("no reply to SUBSCRIBE in %ss" % SUBSCRIBE_TIMEOUT)
+                connection.read_response(push_request=True)
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             connection.disconnect()
             meanwhile = "Meanwhile this worker looks for jobs every %ss." % self.interval
@@ -113,14 +137,21 @@ class QueueWaiter:
         return True
 
     def _read_announcements(self, announced: set[str]) -> bool:
-        """Read every message that arrived, adding the watched queues named; True if any is."""
+        """Read every message that arrived, adding the watched queues named (and noting kill
+        requests); True if a watched queue is named."""
         connection = self._connection
+        kill_channel = keys.kill_channel().encode()
         while connection.can_read(timeout=0):
             message = connection.read_response(push_request=True)
-            if isinstance(message, list) and len(message) == 3 and message[0] in (b"message", "message"):
-                name = _as_name(message[2])
-                if name is not None and watches(self.patterns, name):
-                    announced.add(name)
+            if not (isinstance(message, list) and len(message) == 3 and message[0] in (b"message", "message")):
+                continue
+            name = _as_name(message[2])
+            if name is None:
+                continue
+            if message[1] in (kill_channel, kill_channel.decode()):
+                self._kills.add(name)
+            elif watches(self.patterns, name):
+                announced.add(name)
         return bool(announced)
 
 

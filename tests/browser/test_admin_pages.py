@@ -211,3 +211,25 @@ def test_workers_grouped_by_host_and_pool_with_the_pools_listed(admin_page, real
     assert [row.split("\t")[:2] for row in rows] == [["web-0", "9"], ["web-1", "100"], ["web-1", "101"], ["web-1", "5"]]
     assert [row.rstrip().rsplit("\t", 1)[-1] for row in rows[1:3]] == ["pool 99", "pool 99"]
     assert page.dialogs == []
+
+
+def test_cancel_a_queued_job_from_its_queue_and_follow_it_by_id(admin_page, real_redis):
+    from tests.support import jobs
+
+    first, second = jobs.remember.delay(XSS), jobs.remember.delay("kept")
+    page = admin_page
+    page.goto("/admin/django_resque/queue/test/jobs/")
+    page.wait_for_selector("#result_list")
+    assert first.id in page.inner_text("#result_list")
+    page.click(f"#result_list tr:has-text('{first.id}') button:has-text('Cancel')")
+    page.wait_for_selector(f"text=Job {first.id} is cancelled.")
+    assert "cancelled" in page.inner_text("#job-status")
+    assert page.dialogs == []
+
+    page.goto("/admin/django_resque/queue/test/jobs/1/")  # the second job in full, with its Cancel
+    page.wait_for_selector("#job")
+    page.click("#job >> text=%s" % second.id)
+    page.wait_for_selector("#job-status")
+    assert "queued" in page.inner_text("#job-status")
+    page.click("button:has-text('Cancel')")
+    page.wait_for_selector(f"text=Job {second.id} is cancelled.")

@@ -84,12 +84,12 @@ def test_wrong_argument_count_is_a_failure(real_redis, start_worker, mode):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("kind", ["SystemExit", "KeyboardInterrupt", "MemoryError"])
 def test_base_exceptions_from_a_job_are_recorded_and_the_worker_goes_on(real_redis, start_worker, mode, kind):
-    jobs.raise_base.delay(kind)
+    handle = jobs.raise_base.delay(kind)
     jobs.remember.delay("after")
     run_burst(start_worker, *MODES[mode])
     [failure] = failures(real_redis)
     assert failure["exception"] == kind, failure
-    assert failure["payload"] == {"class": "tests.support.jobs.raise_base", "args": [kind]}
+    assert failure["payload"] == {"class": "tests.support.jobs.raise_base", "args": [kind], "id": handle.id}
     assert_still_works_after(real_redis)
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from django_resque import retry, unique
+from django_resque import fetch, retry, unique
 from tests.support import jobs
 
 from .conftest import done, failures, settle, wait_until
@@ -19,7 +19,7 @@ def ruby_scheduler(start_ruby):
 
 
 def test_a_retry_moved_by_ruby_keeps_its_attempt_count(real_redis, ruby_scheduler, start_worker):
-    jobs.gives_up.delay("counted")  # retry=2, backoff=1: three runs through the delayed queue
+    handle = jobs.gives_up.delay("counted")  # retry=2, backoff=1: three runs through the delayed queue
     worker = start_worker("--queues", "test")
     wait_until(lambda: failures(real_redis), timeout=20, what="the final failure")
     settle(1.5)  # time for a fourth run, if the count were lost
@@ -27,34 +27,41 @@ def test_a_retry_moved_by_ruby_keeps_its_attempt_count(real_redis, ruby_schedule
     [record] = failures(real_redis)
     assert record["attempts"] == 3 and record["payload"] == {"class": jobs.gives_up.name, "args": ["counted"]}
     assert not real_redis.exists(retry.attempts_key(jobs.gives_up.name, ["counted"]))
+    # Ruby's scheduler moved the retry without the id: the job's status is the last thing known.
+    assert fetch(handle.id).status == "retry scheduled"
     worker.stop()
 
 
 def test_a_unique_job_moved_by_ruby_releases_its_lock(real_redis, ruby_scheduler, start_worker):
-    assert jobs.unique_note.enqueue_in(1, "moved") is True
-    assert jobs.unique_note.delay("moved") is False  # held while it waits
+    assert jobs.unique_note.enqueue_in(1, "moved").enqueued is True
+    assert jobs.unique_note.delay("moved").enqueued is False  # held while it waits
     start_worker("--queues", "test")
     wait_until(lambda: done(real_redis), timeout=15, what="the moved job to run")
     wait_until(lambda: not unique.is_locked(jobs.unique_note, "moved"), timeout=5, what="the lock released")
-    assert jobs.unique_note.delay("moved") is True
+    assert jobs.unique_note.delay("moved").enqueued is True
 
 
 def test_keyword_arguments_survive_a_move_by_ruby(real_redis, ruby_scheduler, start_worker):
-    jobs.scaled_until_flag.enqueue_in(1, "flag:moved", scale=4)
+    handle = jobs.scaled_until_flag.enqueue_in(1, "flag:moved", scale=4)
     real_redis.set("flag:moved", 1)
     start_worker("--queues", "test")
     assert wait_until(lambda: done(real_redis), timeout=15, what="the moved job") == [
         {"flagged": "flag:moved", "scale": 4}
     ]
     assert failures(real_redis) == []
+    assert fetch(handle.id).status == "scheduled"  # moved by Ruby, which drops the id: ran, unrecorded
 
 
 def test_ruby_finds_our_delayed_jobs_by_their_arguments(real_redis, ruby):
+    """By decoded arguments (remove_delayed_selection); exact-bytes lookups miss our id."""
     jobs.add.enqueue_in(600, 1, 2, scale=3)
     jobs.remember.enqueue_in(600, "later")
-    found = ruby.eval('Resque.remove_delayed_in_queue("tests.support.jobs.add", "test", 1, 2, {"scale" => 3})')
+    assert ruby.eval('Resque.remove_delayed_in_queue("tests.support.jobs.add", "test", 1, 2, {"scale" => 3})') == 0
+    found = ruby.eval(
+        'Resque.remove_delayed_selection("tests.support.jobs.add") { |args| args == [1, 2, {"scale" => 3}] }'
+    )
     assert found == 1
-    assert ruby.eval('Resque.remove_delayed_in_queue("tests.support.jobs.remember", "test", "later")') == 1
+    assert ruby.eval('Resque.remove_delayed_selection { |args| args == ["later"] }') == 1
     assert ruby.eval("Resque.count_all_scheduled_jobs") == 0
 
 

@@ -115,6 +115,11 @@ def admin_pages(failed: int) -> list[str]:
         reverse("admin:django_resque_delayedjob_changelist"),
         reverse("admin:django_resque_delayedjob_at", args=[FUTURE]),
         reverse("admin:django_resque_schedule_changelist"),
+        reverse("admin:django_resque_overview_stats") + "?span=week&queue=" + EVIL_QUEUE,
+        reverse("admin:django_resque_queue_jobs", args=[EVIL_QUEUE]) + "?span=day",
+        reverse("admin:django_resque_overview_redis"),
+        reverse("admin:django_resque_overview_search") + "?q=a",
+        reverse("admin:django_resque_overview_search") + "?q=%00%ff",
     ]
     pages += [reverse("admin:django_resque_failedjob_detail", args=[index]) for index in range(failed)]
     return pages

@@ -218,6 +218,12 @@ def gives_up(message: str) -> None:
     raise Boom(message)
 
 
+@job(queue="test", result_ttl=600)
+def doubled(value: int) -> dict[str, int]:
+    """Returns a value kept for 10 minutes (``fetch(id).result``)."""
+    return {"doubled": value * 2}
+
+
 @job
 class RetryingClassJob:
     queue = "classy"

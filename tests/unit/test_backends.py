@@ -236,7 +236,7 @@ def test_get_result_of_another_task_is_a_mismatch(fake_redis):
 
 def test_result_of_an_unregistered_task_is_never_imported(fake_redis):
     fake_redis.hset(
-        keys.task_result("evil"), mapping={"task": "evil_module_never_imported.run", "status": "READY", "args": "[]"}
+        keys.job_record("evil"), mapping={"task": "evil_module_never_imported.run", "status": "READY", "args": "[]"}
     )
     with pytest.raises(UnknownJobError, match="evil_module_never_imported.run"):
         task_backends["default"].get_result("evil")
@@ -362,21 +362,21 @@ def test_the_worker_id_announced_by_job_started_is_recorded(fake_redis):
 def test_results_expire_after_result_ttl(settings, fake_redis):
     configure(settings, OPTIONS={"RESULT_TTL": 60})
     result = test_tasks.failing_task_value_error.enqueue()
-    assert 0 < fake_redis.ttl(keys.task_result(result.id)) <= 60
+    assert 0 < fake_redis.ttl(keys.job_record(result.id)) <= 60
     with pytest.raises(ValueError):
         work_one(fake_redis)
-    for key in (keys.task_result(result.id), keys.task_result_workers(result.id), keys.task_result_errors(result.id)):
+    for key in (keys.job_record(result.id), keys.job_record_workers(result.id), keys.job_record_errors(result.id)):
         assert 0 < fake_redis.ttl(key) <= 60
 
 
 def test_default_result_ttl_is_one_day(fake_redis):
     result = test_tasks.noop_task.enqueue()
-    assert 86000 < fake_redis.ttl(keys.task_result(result.id)) <= 86400
+    assert 86000 < fake_redis.ttl(keys.job_record(result.id)) <= 86400
 
 
 def test_a_result_that_expired_while_queued_is_recreated_by_the_worker(fake_redis):
     result = test_tasks.add_numbers.enqueue(2, 2)
-    fake_redis.delete(keys.task_result(result.id))
+    fake_redis.delete(keys.job_record(result.id))
     work_one(fake_redis, "tasks")
     fetched = test_tasks.add_numbers.get_result(result.id)
     assert fetched.status == TaskResultStatus.SUCCESSFUL
@@ -389,7 +389,7 @@ def test_a_payload_without_result_id_still_runs(fake_redis, caplog):
     job = registry.lookup(payload.name)
     assert isinstance(job.perform_payload(payload), str)
     assert "no result is kept" in caplog.text
-    assert fake_redis.keys("*django_resque:task_result*") == []
+    assert fake_redis.keys("*django_resque:job:*") == []
 
 
 def test_a_payload_naming_an_unregistered_path_is_refused(fake_redis):

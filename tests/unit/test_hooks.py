@@ -24,7 +24,7 @@ def test_hooks_found_by_prefix_sorted_and_only_on_classes():
 
 def test_order_before_around_perform_after(fake_redis):
     job = registry.lookup("tests.support.jobs.Hooked")
-    assert hooks.perform(job, Payload(job.name, ["ok"])) is True
+    assert hooks.perform(job, Payload(job.name, ["ok"])) is not hooks.SKIPPED
     assert _notes(fake_redis) == [
         "before_a",
         "before_b",
@@ -49,5 +49,5 @@ def test_failure_skips_after_hooks_and_failure_hooks_get_the_exception(fake_redi
 
 def test_dont_perform_skips_the_job(fake_redis):
     job = registry.lookup("tests.support.jobs.Skipped")
-    assert hooks.perform(job, Payload(job.name, [])) is False
+    assert hooks.perform(job, Payload(job.name, [])) is hooks.SKIPPED
     assert _notes(fake_redis) == []

@@ -12,15 +12,24 @@ from tests.support import jobs as support
 
 
 def _queued(fake_redis, queue):
-    return [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+    """The queue's payloads without their ids (each must have one)."""
+    found = [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+    assert all(len(payload.pop("id")) == 32 for payload in found)
+    return found
 
 
-def test_delay_pushes_a_ruby_payload_and_registers_the_queue(fake_redis):
-    support.remember.delay({"k": 1})
+def test_delay_pushes_a_ruby_payload_with_its_id_and_registers_the_queue(fake_redis):
+    handle = support.remember.delay({"k": 1})
     assert fake_redis.lrange("resque:queue:test", 0, -1) == [
-        b'{"class":"tests.support.jobs.remember","args":[{"k":1}]}'
+        b'{"class":"tests.support.jobs.remember","args":[{"k":1}],"id":"%s"}' % handle.id.encode()
     ]
     assert fake_redis.smembers("resque:queues") == {b"test"}
+    assert (handle.status, handle.name, handle.queue, handle.enqueued) == (
+        "queued",
+        support.remember.name,
+        "test",
+        True,
+    )
 
 
 def test_calling_the_job_runs_it_in_process(fake_redis):
@@ -57,13 +66,15 @@ def test_non_json_argument_is_refused_before_anything_is_written(fake_redis):
 
 
 def test_enqueue_many_is_one_round_trip(fake_redis):
-    assert django_resque.enqueue_many([(support.remember, (1,)), (support.add, (1, 2), {"scale": 3})]) == 2
-    assert support.remember.delay_many([(2,), (3,)]) == 2
+    handles = django_resque.enqueue_many([(support.remember, (1,)), (support.add, (1, 2), {"scale": 3})])
+    handles += support.remember.delay_many([(2,), (3,)])
     assert [p["args"] for p in _queued(fake_redis, "test")] == [[1], [1, 2, {"scale": 3}], [2], [3]]
+    stored = [json.loads(raw)["id"] for raw in fake_redis.lrange(keys.queue("test"), 0, -1)]
+    assert [handle.id for handle in handles] == stored and len(set(stored)) == 4
 
 
 def test_enqueue_many_takes_lists_and_any_iterable_of_arguments(fake_redis):
-    assert django_resque.enqueue_many([[support.remember, [1]], (support.add, iter((1, 2)), {"scale": 3})]) == 2
+    assert len(django_resque.enqueue_many([[support.remember, [1]], (support.add, iter((1, 2)), {"scale": 3})])) == 2
     assert [p["args"] for p in _queued(fake_redis, "test")] == [[1], [1, 2, {"scale": 3}]]
 
 
@@ -72,7 +83,8 @@ def test_enqueue_many_under_always_eager_checks_every_item_then_performs_each(fa
     with pytest.raises(JobArgumentError):
         django_resque.enqueue_many([(support.add, (1, 2)), (support.add, ({1},))])
     assert fake_redis.llen(support.DONE_KEY) == 0
-    assert django_resque.enqueue_many([(support.add, (1, 2)), (support.add, (3, 4), {"scale": 2})]) == 2
+    handles = django_resque.enqueue_many([(support.add, (1, 2)), (support.add, (3, 4), {"scale": 2})])
+    assert [(handle.status, handle.result) for handle in handles] == [("finished", 3), ("finished", 14)]
     assert [json.loads(raw) for raw in fake_redis.lrange(support.DONE_KEY, 0, -1)] == [{"sum": 3}, {"sum": 14}]
     assert fake_redis.llen(keys.queue("test")) == 0
 
@@ -162,9 +174,10 @@ def test_bad_definitions_are_configuration_errors():
 
 
 def test_enqueue_in_stores_a_resque_scheduler_delayed_item(fake_redis):
-    support.remember.enqueue_in(dt.timedelta(seconds=300), 0)
+    handle = support.remember.enqueue_in(dt.timedelta(seconds=300), 0)
     (epoch,) = [int(m) for m in fake_redis.zrange(keys.delayed_schedule(), 0, -1)]
-    item = '{"class":"tests.support.jobs.remember","args":[0],"queue":"test"}'
+    item = '{"class":"tests.support.jobs.remember","args":[0],"id":"%s","queue":"test"}' % handle.id
+    assert (handle.status, int(handle.run_at.timestamp())) == ("scheduled", epoch)
     assert fake_redis.lrange(keys.delayed(epoch), 0, -1) == [item.encode()]
     assert fake_redis.smembers(keys.timestamps(item)) == {f"delayed:{epoch}".encode()}
 
@@ -183,7 +196,7 @@ def test_a_failing_job_enqueued_receiver_is_logged_not_raised(fake_redis, caplog
 
     job_enqueued.connect(broken)
     try:
-        assert support.remember.delay(1) is True
+        assert support.remember.delay(1).status == "queued"
     finally:
         job_enqueued.disconnect(broken)
     assert fake_redis.llen(keys.queue("test")) == 1

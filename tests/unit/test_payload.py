@@ -138,3 +138,14 @@ def test_arguments_as_deep_as_a_worker_reads_are_sent_and_deeper_ones_refused_at
             payload.encode_call("Deep", [deeper])
     with pytest.raises(JobArgumentError, match="nest too deep"):
         payload.build("Deep", [], {"tree": _nested(99)}).encode()
+
+
+def test_object_or_raw_keeps_bad_data_as_text():
+    from django_resque.payload import object_or_raw
+
+    assert object_or_raw({"class": "A"}) == {"class": "A"}
+    assert object_or_raw(b'{"class":"A"}') == {"class": "A"}
+    assert object_or_raw(b"\xff not json") == {"raw": "\ufffd not json"}
+    assert object_or_raw(b"[1]") == {"raw": "[1]"}
+    assert object_or_raw("not decoded") == {"raw": "not decoded"}
+    assert object_or_raw([1, "a"]) == {"raw": '[1,"a"]'}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django_resque import inflight, keys, scripts
+from django_resque import inflight, keys, queue, scripts
 from django_resque.connection import get_redis
 
 
@@ -48,7 +48,7 @@ def test_reserve_honours_pause_all_workers(fake_redis):
 
 
 def test_matching_queues_agrees_with_the_script():
-    assert inflight.matching_queues(["b", "a?", "*"], ["a1", "b", "c", "a2"]) == ["b", "a1", "a2", "c"]
+    assert queue.matching_queues(["b", "a?", "*"], ["a1", "b", "c", "a2"]) == ["b", "a1", "a2", "c"]
 
 
 def test_finish_only_deletes_the_expected_record(fake_redis):

@@ -12,15 +12,19 @@ from tests.support import jobs as support
 
 
 def _queued(fake_redis, queue="test"):
-    return [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+    """The queue's payloads without their ids."""
+    found = [json.loads(raw) for raw in fake_redis.lrange(keys.queue(queue), 0, -1)]
+    return [{key: value for key, value in payload.items() if key != "id"} for payload in found]
 
 
 def test_a_second_enqueue_is_dropped_and_says_so(fake_redis, caplog):
-    assert support.unique_note.delay(1) is True
+    assert support.unique_note.delay(1).enqueued is True
     with caplog.at_level(logging.INFO, logger="django_resque.unique"):
-        assert support.unique_note.delay(1) is False
+        duplicate = support.unique_note.delay(1)
+    assert (duplicate.enqueued, bool(duplicate), duplicate.status) == (False, False, "not enqueued")
+    assert duplicate.reason == unique.DUPLICATE
     assert "Dropped enqueue of unique job tests.support.jobs.unique_note" in caplog.text
-    assert support.unique_note.delay(2) is True
+    assert support.unique_note.delay(2).enqueued is True
     assert [item["args"] for item in _queued(fake_redis)] == [[1], [2]]
     assert unique.is_locked(support.unique_note, 1)
 
@@ -37,17 +41,17 @@ def test_the_lock_has_a_ttl_and_the_payload_stays_class_and_args(fake_redis, set
 
 
 def test_a_key_function_decides_what_counts_as_the_same_job(fake_redis):
-    assert support.unique_by_user.delay(7, note="a") is True
-    assert support.unique_by_user.delay(7, "b") is False  # called by name however the call was made
-    assert support.unique_by_user.delay(8, note="a") is True
+    assert support.unique_by_user.delay(7, note="a").enqueued is True
+    assert support.unique_by_user.delay(7, "b").enqueued is False  # called by name however the call was made
+    assert support.unique_by_user.delay(8, note="a").enqueued is True
 
 
 def test_release_by_class_and_args_alone_as_after_a_ruby_hop(fake_redis):
     support.unique_note.delay(1)
     rebuilt = {"class": support.unique_note.name, "args": [1]}  # what Ruby's scheduler or resque-web push
-    assert support.unique_note.delay(1) is False
+    assert support.unique_note.delay(1).enqueued is False
     unique.release(support.unique_note, rebuilt)
-    assert support.unique_note.delay(1) is True
+    assert support.unique_note.delay(1).enqueued is True
 
 
 def test_an_older_versions_payload_releases_by_its_token(fake_redis, caplog):
@@ -63,23 +67,24 @@ def test_an_older_versions_payload_releases_by_its_token(fake_redis, caplog):
 
 
 def test_delayed_unique_jobs_hold_the_lock_while_waiting(fake_redis):
-    assert support.unique_note.enqueue_in(600, 5) is True
-    assert support.unique_note.delay(5) is False
-    assert support.unique_note.enqueue_in(600, 5) is False
+    assert support.unique_note.enqueue_in(600, 5).enqueued is True
+    assert support.unique_note.delay(5).enqueued is False
+    assert support.unique_note.enqueue_in(600, 5).enqueued is False
     lock = keys.unique_lock(unique.identity(support.unique_note, support.unique_note.payload(5)))
     assert fake_redis.pttl(lock) > 600_000 + 3_500_000
     assert fake_redis.zcard(keys.delayed_schedule()) == 1
 
 
 def test_enqueue_many_locks_unique_jobs_one_by_one(fake_redis):
-    assert enqueue_many([(support.unique_note, (1,)), (support.unique_note, (1,)), (support.remember, (1,))]) == 2
+    handles = enqueue_many([(support.unique_note, (1,)), (support.unique_note, (1,)), (support.remember, (1,))])
+    assert [handle.enqueued for handle in handles] == [True, False, True]
     assert len(_queued(fake_redis)) == 2
 
 
 def test_eager_mode_runs_without_locking(fake_redis, settings):
     settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
-    assert support.unique_note.delay(1) is True
-    assert support.unique_note.delay(1) is True
+    assert support.unique_note.delay(1).enqueued is True
+    assert support.unique_note.delay(1).enqueued is True
     assert fake_redis.keys("resque:django_resque:unique:*") == []
 
 
@@ -91,8 +96,8 @@ def test_bad_unique_options_are_refused():
 
 
 def test_class_jobs_declare_unique_as_an_attribute(fake_redis):
-    assert support.RetryingClassJob.delay(1) is True
-    assert support.RetryingClassJob.delay(1) is False
+    assert support.RetryingClassJob.delay(1).enqueued is True
+    assert support.RetryingClassJob.delay(1).enqueued is False
 
 
 def test_the_ttl_setting_is_validated(settings):

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         keywords = json_value(options["job_kwargs"], dict, "--kwargs", "a JSON object")
         queue = queue_name(options["queue"], "--queue") or job.queue
         try:
-            job.enqueue_to(queue, *positional, **keywords)
+            handle = job.enqueue_to(queue, *positional, **keywords)
         except ResqueError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Enqueued {job.name} on {queue!r}.")
+        if not handle.enqueued:
+            raise CommandError(f"Not enqueued: {handle.reason}.")
+        self.stdout.write(f"Enqueued {job.name} on {queue!r} as job {handle.id}.")

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_resque.exceptions import ResqueError
 from django_resque.failure import api
+from django_resque.handle import is_valid_id
 from django_resque.management.arguments import index, queue_name
 from django_resque.management.pipes import quiet_when_the_reader_leaves
 
@@ -118,7 +119,9 @@ def _summary(entry: api.FailedJob) -> str:
     if record is None:
         return entry.text
     retried = f"  (retried {record.retried_at})" if record.retried_at else ""
-    return f"{record.failed_at}  {record.queue}  {record.job_name}  {record.exception}: {record.error}{retried}"
+    job_id = record.payload.get("id") if isinstance(record.payload, dict) else None
+    named = f"  job {job_id}" if is_valid_id(job_id) else ""
+    return f"{record.failed_at}  {record.queue}  {record.job_name}  {record.exception}: {record.error}{retried}{named}"
 
 
 def _add_filters(parser: CommandParser) -> None:

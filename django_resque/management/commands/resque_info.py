@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from django_resque import delayed, pools, stats
+from django_resque import delayed, handle, pools, stats
 from django_resque.exceptions import ResqueConnectionError
 from django_resque.management.pipes import quiet_when_the_reader_leaves
 
@@ -17,9 +17,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+        parser.add_argument("--job", metavar="ID", help="show what is known of one job, by its id, instead")
 
     @quiet_when_the_reader_leaves
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["job"] is not None:
+            self._job(options["job"], options["json"])
+            return
         try:
             sizes, summary = stats.snapshot()
             running = pools.all_pools()
@@ -42,6 +46,18 @@ class Command(BaseCommand):
         for pool in running:
             lines = ", ".join("%s %d/%d" % (line, pool.running(line), wanted) for line, wanted in pool.lines.items())
             self.stdout.write(f"\n  pool {pool.id} (since {pool.started}): {lines}")
+
+    def _job(self, job_id: str, as_json: bool) -> None:
+        try:
+            found = handle.fetch(job_id)
+        except ResqueConnectionError as exc:
+            raise CommandError(str(exc)) from exc
+        fields = {key: value for key, value in handle.as_dict(found).items() if value not in ("", None, 0, False)}
+        if as_json:
+            self.stdout.write(json.dumps(fields, sort_keys=True))
+            return
+        for key, value in fields.items():
+            self.stdout.write(f"{key:>12}: {value}")
 
 
 def _pool_json(pool: pools.PoolInfo) -> dict[str, Any]:

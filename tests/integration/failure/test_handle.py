@@ -67,13 +67,13 @@ def test_a_retry_that_succeeds_releases_nothing_twice(real_redis):
 
 
 def test_unique_lock_through_retries_on_a_real_server(real_redis):
-    assert support.RetryingClassJob.delay("u") is True
+    assert support.RetryingClassJob.delay("u").enqueued is True
     payload = json.loads(real_redis.lpop(keys.queue("classy")))
     assert not _perform(support.RetryingClassJob.job, payload, "classy")
-    assert support.RetryingClassJob.delay("u") is False
+    assert support.RetryingClassJob.delay("u").enqueued is False
     assert not _perform(support.RetryingClassJob.job, payload, "classy")
     assert not _perform(support.RetryingClassJob.job, payload, "classy")  # the third run: given up
-    assert support.RetryingClassJob.delay("u") is True
+    assert support.RetryingClassJob.delay("u").enqueued is True
 
 
 def test_a_delayed_retry_moved_by_the_scheduler_keeps_its_attempt_and_lock(real_redis):
@@ -84,4 +84,4 @@ def test_a_delayed_retry_moved_by_the_scheduler_keeps_its_attempt_and_lock(real_
     moved = json.loads(real_redis.lpop(keys.queue("classy")))
     assert moved == payload  # class and args: the count and the lock derive from them
     assert real_redis.get(retry.attempts_key(support.RetryingClassJob.job.name, ["m"])) == b"0"  # one run so far
-    assert support.RetryingClassJob.delay("m") is False
+    assert support.RetryingClassJob.delay("m").enqueued is False

@@ -11,13 +11,15 @@ from tests.support import jobs as support
 
 
 def test_delayed_item_timestamps_and_move_as_resque_scheduler(real_redis):
-    support.ruby_named.enqueue_at(dt.datetime.fromtimestamp(4102444800, dt.UTC), 0, "text-0", {"k": 0})
-    item = b'{"class":"RubyNamed","args":[0,"text-0",{"k":0}],"queue":"test"}'
+    handle = support.ruby_named.enqueue_at(dt.datetime.fromtimestamp(4102444800, dt.UTC), 0, "text-0", {"k": 0})
+    job_id = handle.id.encode()
+    item = b'{"class":"RubyNamed","args":[0,"text-0",{"k":0}],"id":"%s","queue":"test"}' % job_id
     assert real_redis.lrange("resque:delayed:4102444800", 0, -1) == [item]
     assert real_redis.smembers(b"resque:timestamps:" + item) == {b"delayed:4102444800"}
     assert real_redis.zrange("resque:delayed_queue_schedule", 0, -1, withscores=True) == [(b"4102444800", 4102444800.0)]
     assert mover.enqueue_due(4102444800) == 1
-    assert real_redis.lrange("resque:queue:test", 0, -1) == [b'{"class":"RubyNamed","args":[0,"text-0",{"k":0}]}']
+    moved = b'{"class":"RubyNamed","args":[0,"text-0",{"k":0}],"id":"%s"}' % job_id
+    assert real_redis.lrange("resque:queue:test", 0, -1) == [moved]
     assert real_redis.smembers("resque:queues") == {b"test"}
     assert real_redis.keys("resque:delayed*") == [] and real_redis.keys("resque:timestamps:*") == []
 

@@ -26,6 +26,10 @@ def test_no_fork_burst_worker_on_a_cluster(on_cluster):
     assert [json.loads(raw)["value"] for raw in on_cluster.lrange(jobs.DONE_KEY, 0, -1)] == ["h", "l"]
     assert on_cluster.get(keys.stat("processed")) == b"2"
     assert on_cluster.smembers(keys.workers()) == set()
+    now = int(on_cluster.time()[0])  # the history too (this minute and the last: it may have turned)
+    minutes = [on_cluster.hgetall(keys.history("minute", now - now % 60 - back)) for back in (0, 60)]
+    assert [sum(int(m.get(f"processed:{q}".encode(), 0)) for m in minutes) for q in ("high", "low")] == [1, 1]
+    assert on_cluster.exists(keys.history_writers())
 
 
 def test_waiter_wakes_on_a_push_to_a_cluster_queue(on_cluster):

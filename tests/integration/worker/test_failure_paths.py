@@ -12,11 +12,11 @@ from .conftest import done, failures, wait_until
 
 def test_a_failure_recorded_by_the_worker_is_retried_by_hand_and_succeeds(real_redis, start_worker):
     worker = start_worker("--queues", "test")
-    jobs.fails_until_flag.delay("test:flag")
+    handle = jobs.fails_until_flag.delay("test:flag")
     wait_until(lambda: failures(real_redis), what="the failure record")
     [failure] = failures(real_redis)
     assert failure["exception"] == "Boom" and failure["queue"] == "test"
-    assert failure["payload"] == {"class": jobs.fails_until_flag.name, "args": ["test:flag"]}
+    assert failure["payload"] == {"class": jobs.fails_until_flag.name, "args": ["test:flag"], "id": handle.id}
     real_redis.set("test:flag", "1")
     api.retry(0, real_redis.lindex("resque:failed", 0))
     wait_until(lambda: done(real_redis), what="the retried job to succeed")

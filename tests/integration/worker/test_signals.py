@@ -34,7 +34,7 @@ def test_quit_finishes_the_current_job_then_exits(real_redis, start_worker):
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_term_and_int_kill_the_job_record_it_and_exit(real_redis, start_worker, signum):
     worker = start_worker("--queues", "test", "--term-timeout", "1")
-    jobs.sleepy.delay(60, "term")
+    handle = jobs.sleepy.delay(60, "term")
     pid = child_pid(real_redis, "term")
     worker.signal(signum)
     assert worker.wait() == 0, worker.output()
@@ -42,7 +42,7 @@ def test_term_and_int_kill_the_job_record_it_and_exit(real_redis, start_worker, 
     [failure] = failures(real_redis)
     assert failure["exception"] == "Resque::DirtyExit"
     assert signal.Signals(signum).name in failure["error"]
-    assert failure["payload"] == {"class": "tests.support.jobs.sleepy", "args": [60, "term"]}
+    assert failure["payload"] == {"class": "tests.support.jobs.sleepy", "args": [60, "term"], "id": handle.id}
     assert real_redis.get("resque:stat:failed") == b"1"
 
 

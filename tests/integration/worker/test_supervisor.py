@@ -18,7 +18,7 @@ def worker_ids(client) -> set[str]:
 def test_a_worker_killed_9_is_replaced_and_its_job_recovered(real_redis, start_worker):
     supervisor = start_worker("--queues", "test", "--workers", "2")
     wait_until(lambda: len(worker_ids(real_redis)) == 2, what="two workers")
-    jobs.sleepy.delay(60, "held")
+    handle = jobs.sleepy.delay(60, "held")
     job_pid = child_pid(real_redis, "held")
     victim = worker_of(job_pid)
     dead_id = f"{socket.gethostname()}:{victim}:test"
@@ -34,7 +34,7 @@ def test_a_worker_killed_9_is_replaced_and_its_job_recovered(real_redis, start_w
     wait_until(lambda: failures(real_redis), what="its job recovered")
     [failure] = failures(real_redis)
     assert failure["exception"] == "Resque::DirtyExit" and failure["worker"] == dead_id
-    assert failure["payload"] == {"class": jobs.sleepy.name, "args": [60, "held"]}
+    assert failure["payload"] == {"class": jobs.sleepy.name, "args": [60, "held"], "id": handle.id}
     jobs.remember.delay("after")
     wait_until(lambda: any(note.get("value") == "after" for note in done(real_redis)), what="work goes on")
     supervisor.signal(signal.SIGTERM)

@@ -9,6 +9,7 @@ import time
 from django_resque import capacity, keys
 from django_resque.worker import waiting
 from django_resque.worker.waiting import QueueWaiter
+from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
 
 from .conftest import done, title_has, wait_until
@@ -172,3 +173,13 @@ def test_a_worker_on_a_thousand_queues_holds_two_connections_and_takes_a_job_at_
     assert time.monotonic() - started < 10
     assert done(real_redis)[0]["value"] == "last"
     assert real_redis.llen(keys.queue(names[-1])) == 0
+
+
+def test_a_worker_hears_kill_requests_before_its_first_reserve(real_redis):
+    """A job it takes at once (a backlog at start) can be cancelled with kill=True."""
+    worker = Worker(WorkerOptions(queues=["test"], fork=False))
+    worker.startup()
+    try:
+        assert real_redis.pubsub_numsub(keys.kill_channel()) == [(keys.kill_channel().encode(), 1)]
+    finally:
+        worker.shutdown()

@@ -51,13 +51,13 @@ def test_registry_and_record_while_working_match_ruby(real_redis, start_worker):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", started)
     beat = real_redis.hget("resque:workers:heartbeat", wid).decode()
     assert dt.datetime.fromisoformat(beat).utcoffset() is not None
-    jobs.sleepy.delay(2, "registry")
+    handle = jobs.sleepy.delay(2, "registry")
     raw = wait_until(lambda: real_redis.get(f"resque:worker:{wid}"), what="job record")
     record = json.loads(raw)
     assert list(record) == ["queue", "run_at", "payload"]
     assert record["queue"] == "test"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", record["run_at"])
-    assert record["payload"] == {"class": "tests.support.jobs.sleepy", "args": [2, "registry"]}
+    assert record["payload"] == {"class": "tests.support.jobs.sleepy", "args": [2, "registry"], "id": handle.id}
     assert django_resque.info()["working"] == 1
     wait_until(lambda: real_redis.get(f"resque:worker:{wid}") is None, what="job finished")
     assert real_redis.get(f"resque:stat:processed:{wid}") == b"1"
@@ -77,7 +77,7 @@ def test_stats_count_every_job_and_every_failure(real_redis, start_worker):
 
 def test_unknown_names_and_malformed_payloads_fail_and_never_run(real_redis, start_worker, tmp_path):
     marker = tmp_path / "ran"
-    django_resque.enqueue_to("test", "os.system", f"touch {marker}")
+    handle = django_resque.enqueue_to("test", "os.system", f"touch {marker}")
     real_redis.sadd("resque:queues", "test")
     real_redis.rpush("resque:queue:test", b"{not json")
     real_redis.rpush("resque:queue:test", b"\xff\xfe binary")
@@ -86,7 +86,7 @@ def test_unknown_names_and_malformed_payloads_fail_and_never_run(real_redis, sta
     assert not marker.exists()
     recorded = failures(real_redis)
     assert [f["exception"] for f in recorded] == ["UnknownJobError", "MalformedPayloadError", "MalformedPayloadError"]
-    assert recorded[0]["payload"] == {"class": "os.system", "args": [f"touch {marker}"]}
+    assert recorded[0]["payload"] == {"class": "os.system", "args": [f"touch {marker}"], "id": handle.id}
     assert recorded[1]["payload"] == {"raw": "{not json"}
     assert "binary" in recorded[2]["payload"]["raw"]
     assert real_redis.get("resque:stat:failed") == b"3"

@@ -27,6 +27,8 @@ READ_PAGES = [
     ("overview_changelist", []),
     ("overview_stats", []),
     ("overview_metrics", []),
+    ("overview_redis", []),
+    ("overview_search", []),
     ("queue_changelist", []),
     ("queue_jobs", ["q"]),
     ("delayedjob_changelist", []),

@@ -17,7 +17,7 @@ def some_workers(fake_redis):
         workers.register(wid)
     fake_redis.set(
         keys.worker(busy),
-        '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{"class":"Send","args":["<b>x</b>"]}}',
+        '{"queue":"mail","run_at":"2026-11-22T13:09:08Z","payload":{"class":"Send","args":["<b>x</b>"],"id":"j1"}}',
     )
     old = dt.datetime(2020, 1, 1, tzinfo=dt.UTC).isoformat()
     fake_redis.hset(keys.heartbeats(), dead, old)
@@ -30,6 +30,7 @@ def test_list_shows_each_worker(viewer_client, some_workers):
     rows = {row.cells[1].text: row for row in response.context["rows"]}
     assert rows[10].cells[3].text == "working"
     assert rows[10].cells[4].text == 'Send ["<b>x</b>"]'
+    assert rows[10].cells[4].url == reverse("admin:django_resque_overview_job", args=["j1"])  # its job page
     assert rows[11].cells[3].text == "idle"
     assert "(stale)" in rows[12].cells[8].text
     content = response.content.decode()

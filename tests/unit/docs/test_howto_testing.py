@@ -33,7 +33,7 @@ def done() -> list[object]:
 
 def test_always_eager_runs_at_once_after_a_json_round_trip(settings):
     settings.RESQUE = {**settings.RESQUE, "ALWAYS_EAGER": True}
-    assert jobs.add.delay(2, 3, scale=10) is True
+    assert jobs.add.delay(2, 3, scale=10).status == "finished"
     assert done() == [{"sum": 50}]
     assert django_resque.size("test") == 0
     with pytest.raises(JobArgumentError):

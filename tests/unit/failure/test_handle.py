@@ -78,11 +78,11 @@ def test_unique_lock_is_kept_while_retrying_and_released_on_final_failure(fake_r
     _run_and_handle(job, payload, "classy")
     assert fake_redis.get(lock) is not None
     assert fake_redis.pttl(lock) > 3_600_000  # the 5 s wait is added to the TTL
-    assert support.RetryingClassJob.delay(1) is False
+    assert support.RetryingClassJob.delay(1).enqueued is False
     _run_and_handle(job, payload, "classy")
     _run_and_handle(job, payload, "classy")
     assert fake_redis.get(lock) is None
-    assert support.RetryingClassJob.delay(1) is True
+    assert support.RetryingClassJob.delay(1).enqueued is True
 
 
 def test_a_failing_backend_keeps_the_lock(fake_redis, settings):
@@ -91,7 +91,7 @@ def test_a_failing_backend_keeps_the_lock(fake_redis, settings):
     payload = json.loads(fake_redis.lpop(keys.queue("test")))
     with pytest.raises(OSError):
         failure.handle(ValueError("x"), payload=payload, queue="test", worker_id="w", job=support.unique_note)
-    assert support.unique_note.delay(1) is False
+    assert support.unique_note.delay(1).enqueued is False
 
 
 class Broken(failure.FailureBackend):

@@ -64,9 +64,10 @@ def test_resque_enqueue_with_args_kwargs_and_queue(fake_redis):
     out = _call(
         "resque_enqueue", "tests.support.jobs.add", "--args", "[1, 2]", "--kwargs", '{"scale": 2}', "--queue", "q2"
     )
-    assert "Enqueued tests.support.jobs.add on 'q2'" in out
+    job_id = out.strip().rpartition(" as job ")[2].rstrip(".")
+    assert "Enqueued tests.support.jobs.add on 'q2' as job " in out
     assert fake_redis.lrange(keys.queue("q2"), 0, -1) == [
-        b'{"class":"tests.support.jobs.add","args":[1,2,{"scale":2}]}'
+        b'{"class":"tests.support.jobs.add","args":[1,2,{"scale":2}],"id":"%s"}' % job_id.encode()
     ]
 
 
@@ -107,3 +108,18 @@ def test_resque_info_shows_the_pools(fake_redis):
         "mail": {"wanted": 2, "running": 1},
         "reports": {"wanted": 1, "running": 1},
     }
+
+
+def test_resque_info_shows_one_job_by_its_id(fake_redis):
+    fake_redis.hset(keys.job_record("j1"), mapping={"status": "finished", "job": "x.y", "return_value": "[1]"})
+    table = _call("resque_info", "--job", "j1")
+    assert "      status: finished" in table and "      result: [1]" in table
+    assert json.loads(_call("resque_info", "--job", "j1", "--json"))["result"] == [1]
+    assert "not a job id" in _call("resque_info", "--job", "../x")
+
+
+def test_resque_failed_list_names_each_job_by_its_id(fake_redis):
+    from django_resque import failure
+
+    failure.handle(ValueError("bad"), payload={"class": "x.y", "args": [], "id": "a" * 32}, queue="q", worker_id="w")
+    assert "x.y  ValueError: bad  job %s" % ("a" * 32) in _call("resque_failed", "list")

@@ -21,7 +21,7 @@ def test_missing_result_loads_as_none(fake_redis):
     ],
 )
 def test_a_malformed_result_is_a_clear_error_carrying_the_data(fake_redis, fields):
-    fake_redis.hset(keys.task_result("bad"), mapping=fields)
+    fake_redis.hset(keys.job_record("bad"), mapping=fields)
     with pytest.raises(MalformedPayloadError, match="task result 'bad'") as caught:
         results.load("bad")
     assert "READY" in str(caught.value.raw) or "DONE" in str(caught.value.raw)

@@ -10,8 +10,8 @@ import pytest
 from django_resque import inflight, keys, signals
 from django_resque.exceptions import JobTimeoutError
 from django_resque.failure import api
-from django_resque.worker import perform
-from django_resque.worker.inline import InlineLimits
+from django_resque.worker import limits, perform
+from django_resque.worker.limits import InlineLimits
 from tests.support.jobs import DONE_KEY
 
 
@@ -129,9 +129,9 @@ def test_timeout_precedence(settings):
     settings.RESQUE = {**settings.RESQUE, "JOB_TIMEOUT": 9}
     own = inflight.Reservation("test", b"", {"class": "tests.support.jobs.overrun", "args": []})
     other = inflight.Reservation("test", b"", {"class": "tests.support.jobs.add", "args": []})
-    assert perform.timeout_for(own, 5) == 1
-    assert perform.timeout_for(other, 5) == 5
-    assert perform.timeout_for(other, None) == 9
+    assert limits.timeout_for(own, 5) == 1
+    assert limits.timeout_for(other, 5) == 5
+    assert limits.timeout_for(other, None) == 9
 
 
 def test_inline_limits_touch_sigalrm_only_when_a_limit_is_armed():

@@ -11,8 +11,8 @@ import pytest
 from django_resque import delayed, keys, pruning
 from django_resque.failure import api as failures
 from django_resque.failure import from_exception, save
-from django_resque.inflight import priority, watches
 from django_resque.payload import build
+from django_resque.queue import priority, watches
 from django_resque.scheduler import mover, runs
 from django_resque.scheduler.schedule import parse
 from tests.support import jobs

@@ -51,12 +51,12 @@ def _handed_back_then_crashed(channel):
 def test_a_job_handed_back_is_the_parents_to_finish_even_if_the_child_then_crashes(fake_redis, monkeypatch):
     worker = Worker(WorkerOptions(queues=["test"], prefork=False))
     fake_redis.set(keys.worker(worker.id), RECORD)
-    monkeypatch.setattr(worker, "job_process_for", lambda *_: (JobProcess.spawn(_handed_back_then_crashed), True))
+    monkeypatch.setattr(worker.jobs, "start", lambda *_: (JobProcess.spawn(_handed_back_then_crashed), True))
     monkeypatch.setattr(worker, "recover_from_child", lambda _watch: pytest.fail("a finished job was recovered"))
     worker.flags.install()
     try:
         worker.fork_and_watch(parse_record(RECORD))
-        worker.reap_exiting(block=True)
+        worker.jobs.reap_exiting(block=True)
     finally:
         worker.flags.close()
     assert worker.finished == Finished(RECORD, failed=False)
@@ -71,5 +71,5 @@ def test_a_pre_forked_process_dying_silently_never_received_its_job():
 
 def test_a_timed_out_job_says_so():
     watch = _watch(lambda channel: os._exit(0))
-    watch.timed_out, watch.timeout = True, 2
+    watch.limits.timed_out, watch.limits.timeout = True, 2
     assert isinstance(watch.exit_error(), JobTimeoutError)

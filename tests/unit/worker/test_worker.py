@@ -50,10 +50,10 @@ def test_no_spare_is_forked_when_prefork_is_off_shutting_down_or_before_fork_is_
     from django_resque.signals import before_fork
 
     off = Worker(WorkerOptions(queues=["q"], prefork=False))
-    off.fork_spare()
+    off.jobs.fork_spare()
     stopping = Worker(WorkerOptions(queues=["q"]))
     stopping.intent.shutdown = True
-    stopping.fork_spare()
+    stopping.jobs.fork_spare()
     listened = Worker(WorkerOptions(queues=["q"]))
 
     def receiver(**kwargs):
@@ -61,10 +61,10 @@ def test_no_spare_is_forked_when_prefork_is_off_shutting_down_or_before_fork_is_
 
     before_fork.connect(receiver)
     try:
-        listened.fork_spare()
+        listened.jobs.fork_spare()
     finally:
         before_fork.disconnect(receiver)
-    assert off.spare is None and stopping.spare is None and listened.spare is None
+    assert off.jobs.spare is None and stopping.jobs.spare is None and listened.jobs.spare is None
 
 
 RECORD = b'{"queue":"q","run_at":"x","payload":{"class":"tests.support.jobs.noop","args":[]}}'
@@ -125,19 +125,20 @@ def test_database_connections_are_closed_before_a_fork_only_when_one_was_opened(
     real_close_all = connections.close_all
     monkeypatch.setattr(connections, "close_all", lambda: (closed.append(1), real_close_all()))
     worker = Worker(WorkerOptions(queues=["q"]))
-    worker.has_forked = True
-    worker.before_forking()
-    worker.before_forking()
+    worker.jobs.has_forked = True
+    worker.jobs.before_forking()
+    worker.jobs.before_forking()
     assert closed == [1]  # once at first (anything may have connected before), then nothing to close
     connection_created.send(type(connection), connection=connection)  # e.g. a failure backend's query
-    worker.before_forking()
+    worker.jobs.before_forking()
     assert closed == [1, 1]
 
 
 def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_later(fake_redis, monkeypatch):
+    from django_resque.exceptions import ForkServerGoneError
     from django_resque.worker import fork_server
     from django_resque.worker.fork import JobProcess
-    from django_resque.worker.fork_server import ForkServer, ForkServerGoneError
+    from django_resque.worker.fork_server import ForkServer
 
     monkeypatch.setattr(fork_server, "supported", lambda: True)
     monkeypatch.setattr(JobProcess, "spawn", classmethod(lambda cls, target, close_in_child=(): "forked here"))
@@ -156,13 +157,13 @@ def test_without_a_working_fork_server_the_worker_forks_its_spares_and_retries_l
 
     worker = Worker(WorkerOptions(queues=["q"]))
     monkeypatch.setattr(ForkServer, "start", cannot_start)
-    assert worker.spawn_spare(None) == "forked here"
-    first_retry = worker.fork_server_due
-    assert worker.fork_server is None and first_retry > time.monotonic()
-    worker.fork_server = gone = Gone()
-    assert worker.spawn_spare(None) == "forked here"
-    assert gone.stopped and worker.fork_server is None
-    assert worker.fork_server_due - first_retry > 0.5  # 1 s, then 2 s: not started on every spare
+    assert worker.jobs.spawn_spare(None) == "forked here"
+    first_retry = worker.jobs.fork_server_due
+    assert worker.jobs.fork_server is None and first_retry > time.monotonic()
+    worker.jobs.fork_server = gone = Gone()
+    assert worker.jobs.spawn_spare(None) == "forked here"
+    assert gone.stopped and worker.jobs.fork_server is None
+    assert worker.jobs.fork_server_due - first_retry > 0.5  # 1 s, then 2 s: not started on every spare
 
 
 @pytest.mark.parametrize(
@@ -197,7 +198,7 @@ def test_any_error_in_a_step_is_logged_and_backed_off_and_the_worker_stays_regis
 def test_an_error_while_pruning_others_does_not_stop_the_heartbeat(fake_redis, monkeypatch, caplog):
     worker = Worker(WorkerOptions(queues=["q"], fork=True))
     monkeypatch.setattr(pruning, "prune_dead_workers", lambda *args: {}["boom"])
-    worker.tick()
+    worker.heartbeat.tick()
     assert fake_redis.hexists(keys.heartbeats(), worker.id)
     assert "could not prune dead workers" in caplog.text
 

@@ -1,0 +1,247 @@
+"""The fleet's recent history, kept in Redis for the admin's charts: bounded, self-expiring.
+
+Per minute (RESQUE['HISTORY_MINUTES'], a day by default) and per hour
+(RESQUE['HISTORY_HOURS'], a week): jobs processed and failed, fleet-wide and per queue,
+and the queues' depth; with DURATION_METRICS, each job's count, total and longest run.
+Writing it costs a job no round trip: the counts are made inside the scripts that
+already count the job (``scripts.RESERVE``, ``scripts.FINISH_JOB``; the minute only),
+the depth inside the heartbeat's MULTI, which also folds the finished minutes into
+their hours (once a minute for the fleet), durations inside the duration histogram's
+pipeline. So an hour's counts lag by the minutes not folded yet (one or two). Ruby's
+workers write none of it (``non_writers`` names them).
+
+Everything read back may be hostile: a value that is not a number counts as nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from . import conf, keys, scripts
+from .connection import get_redis, translate_errors
+from .decoding import to_float, to_int, to_text
+
+MINUTE, HOUR = 60, 3600
+MAX_SAMPLED_QUEUES = 1000  # past this, no depth is sampled: Redis would be held too long
+SLOWEST = 10  # job classes the slowest table shows
+
+
+@dataclass(frozen=True)
+class Span:
+    """A chart's time span: what it reads (minute or hour hashes) and how it groups them."""
+
+    name: str
+    label: str
+    resolution: str  # "minute" or "hour": which hashes are read
+    buckets: int  # how many hashes, up to now
+    group: int  # hashes per point (a day's 1,440 minutes drawn as 96 quarters)
+
+    @property
+    def step(self) -> int:
+        return MINUTE if self.resolution == "minute" else HOUR
+
+    @property
+    def point_seconds(self) -> int:
+        return self.step * self.group
+
+
+SPANS = {
+    "hour": Span("hour", "Last hour", "minute", 60, 1),
+    "day": Span("day", "Last 24 hours", "minute", 1440, 15),
+    "week": Span("week", "Last 7 days", "hour", 168, 1),
+}
+
+
+@dataclass(frozen=True)
+class Point:
+    start: int  # epoch seconds
+    processed: int
+    failed: int
+    depth: int | None  # None: not sampled in this time
+
+
+@dataclass(frozen=True)
+class Slow:
+    job: str
+    count: int
+    average: float
+    longest: float
+
+
+# Writing (the worker's side) ------------------------------------------------------
+
+
+def script_args(failed: bool) -> list[str]:
+    """The four history arguments of RESERVE and FINISH_JOB: prefix ('' when off), TTL, -, failed."""
+    if not conf.get("HISTORY"):
+        return ["", "0", "0", "0"]
+    return [keys.history_prefix(), str(_minute_ttl()), "0", "1" if failed else "0"]
+
+
+def sample(pipe: Any, worker_id: str) -> None:
+    """Queue SAMPLE_HISTORY on the heartbeat's pipeline (EVAL: no NOSCRIPT inside a MULTI)."""
+    if not conf.get("HISTORY"):
+        return
+    script_keys = [keys.queues(), keys.history_writers()]
+    args = [
+        keys.history_prefix(),
+        _minute_ttl(),
+        _hour_ttl(),
+        worker_id,
+        keys.queue_prefix(),
+        MAX_SAMPLED_QUEUES,
+        fold_minutes(),
+    ]
+    _eval_with(pipe, scripts.SAMPLE_HISTORY, script_keys, args)
+
+
+def record_duration(pipe: Any, job_name: str, seconds: float) -> None:
+    """Queue one job's duration for this minute's and hour's summaries on ``pipe``."""
+    if not conf.get("HISTORY"):
+        return
+    args = [keys.history_prefix(), _minute_ttl(), _hour_ttl(), job_name, repr(seconds)]
+    _eval_with(pipe, scripts.RECORD_DURATION, [], args)
+
+
+def _eval_with(pipe: Any, source: str, script_keys: list[str], args: list[Any]) -> None:
+    """The script on ``pipe``; a Redis Cluster pipeline runs no scripts, so there it runs now,
+    one more round trip (a heartbeat's, or a duration's: never the job's own)."""
+    if isinstance(pipe, redis.client.Pipeline):
+        pipe.eval(source, len(script_keys), *script_keys, *args)
+    else:
+        scripts.run(source, script_keys, args)
+
+
+def fold_minutes() -> int:
+    """How many minutes back a sample folds into hours: more than a heartbeat's gap."""
+    return min(int(conf.get("HEARTBEAT_INTERVAL")) // MINUTE + 3, int(conf.get("HISTORY_MINUTES")))
+
+
+def _minute_ttl() -> int:
+    return int(conf.get("HISTORY_MINUTES")) * MINUTE + MINUTE
+
+
+def _hour_ttl() -> int:
+    return int(conf.get("HISTORY_HOURS")) * HOUR + HOUR
+
+
+# Reading (the admin's side) -------------------------------------------------------
+
+
+def span_named(name: str | None) -> Span:
+    """The span a query string names; the last hour by default or for anything unknown."""
+    return SPANS.get(name or "", SPANS["hour"])
+
+
+def starts(span: Span, now: int) -> list[int]:
+    """The epochs of the hashes ``span`` reads, oldest first, ending with the current one."""
+    current = now - now % span.step
+    return [current - span.step * back for back in range(span.buckets - 1, -1, -1)]
+
+
+def series(span: Span, queue: str | None = None, now: int | None = None) -> list[Point]:
+    """Processed, failed and depth per point of ``span``, fleet-wide or of one queue."""
+    now = server_now() if now is None else now
+    fields = (
+        ["processed", "failed", "depth"]
+        if queue is None
+        else [f"{n}:{queue}" for n in ("processed", "failed", "depth")]
+    )
+    pipe = get_redis().pipeline(transaction=False)
+    epochs = starts(span, now)
+    for epoch in epochs:
+        pipe.hmget(keys.history(span.resolution, epoch), fields)
+    with translate_errors():
+        replies = pipe.execute(raise_on_error=False)
+    rows = [_counts(reply) for reply in replies]
+    return [_grouped(epochs[i], rows[i : i + span.group]) for i in range(0, len(rows), span.group)]
+
+
+def _counts(reply: Any) -> tuple[int, int, int | None]:
+    """One hash's processed, failed, depth; a wrong type or a value that is no count is nothing."""
+    if not isinstance(reply, list) or len(reply) != 3:
+        return 0, 0, None
+    processed, failed, depth = (_count(value) for value in reply)
+    return processed or 0, failed or 0, depth
+
+
+def _count(value: Any) -> int | None:
+    number = to_int(value, None) if value is not None else None
+    return number if number is None or number >= 0 else None
+
+
+def _grouped(start: int, rows: list[tuple[int, int, int | None]]) -> Point:
+    depths = [depth for _, _, depth in rows if depth is not None]
+    return Point(
+        start=start,
+        processed=sum(row[0] for row in rows),
+        failed=sum(row[1] for row in rows),
+        depth=max(depths) if depths else None,
+    )
+
+
+def slowest(span: Span, now: int | None = None, limit: int = SLOWEST) -> list[Slow]:
+    """The job classes with the longest average run over ``span`` (DURATION_METRICS), slowest first.
+
+    A day is read from its hours, so at most 168 hashes are read, each as long as
+    the number of job classes that ran then.
+    """
+    now = server_now() if now is None else now
+    resolution = "minute" if span.name == "hour" else "hour"
+    step = MINUTE if resolution == "minute" else HOUR
+    count = span.buckets * span.step // step
+    current = now - now % step
+    pipe = get_redis().pipeline(transaction=False)
+    for back in range(count):
+        pipe.hgetall(keys.history_durations(resolution, current - step * back))
+    with translate_errors():
+        replies = pipe.execute(raise_on_error=False)
+    totals = _duration_totals(reply for reply in replies if isinstance(reply, dict))
+    ranked = sorted(totals.values(), key=lambda slow: (-slow.average, slow.job))
+    return ranked[:limit]
+
+
+def _duration_totals(hashes: Iterable[dict[bytes, bytes]]) -> dict[str, Slow]:
+    count: dict[str, int] = {}
+    total: dict[str, float] = {}
+    longest: dict[str, float] = {}
+    for fields in hashes:
+        for raw_field, raw_value in fields.items():
+            kind, _, job = to_text(raw_field).partition(":")
+            value = to_float(raw_value)
+            if value is None or value < 0 or not job:
+                continue
+            if kind == "count":
+                count[job] = count.get(job, 0) + int(value)
+            elif kind == "sum":
+                total[job] = total.get(job, 0.0) + value
+            elif kind == "max":
+                longest[job] = max(longest.get(job, 0.0), value)
+    return {job: Slow(job, n, total.get(job, 0.0) / n, longest.get(job, 0.0)) for job, n in count.items() if n > 0}
+
+
+def non_writers(worker_ids: Iterable[str]) -> list[str]:
+    """The registered workers that write no history (Ruby's, or ours from before it), sorted."""
+    ids = sorted(worker_ids)
+    if not ids:
+        return []
+    pipe = get_redis().pipeline(transaction=False)
+    pipe.hmget(keys.history_writers(), ids)
+    with translate_errors():
+        (stamps,) = pipe.execute(raise_on_error=False)
+    if not isinstance(stamps, list):  # another program's key of another type: none is known
+        stamps = [None] * len(ids)
+    return [wid for wid, stamp in zip(ids, stamps, strict=True) if to_int(stamp, None) is None]
+
+
+def server_now() -> int:
+    """Redis's clock, which the scripts' minutes come from."""
+    with translate_errors():
+        reply: Any = get_redis().time()
+    if isinstance(reply, dict):  # RedisCluster may answer per node
+        reply = next(iter(reply.values()))
+    return int(reply[0])
