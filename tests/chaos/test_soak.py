@@ -21,6 +21,7 @@ import redis
 from django_resque import delayed, keys
 from django_resque.payload import build
 from django_resque.scheduler import dynamic
+from tests.integration.worker.conftest import catches
 from tests.integration.worker.conftest import children_of as children
 from tests.integration.worker.conftest import failures, fork_servers_of, job_processes_of, wait_until
 from tests.support import jobs
@@ -108,6 +109,10 @@ class Fleet:
                 pass  # exited since it was listed (a QUIT or TERM it received earlier)
 
     def stop(self) -> None:
+        # A worker restarted a moment ago may still be setting Django up: a QUIT sent
+        # before it installs its handlers would kill it (or be lost, where the run
+        # ignores QUIT), not stop it as Resque's QUIT does. The stop waits for them.
+        wait_until(lambda: all(catches(pid, signal.SIGQUIT) for pid in self.workers()), what="workers' handlers")
         self.resume_all()
         self.supervisor.signal(signal.SIGQUIT)
         self.loner.signal(signal.SIGQUIT)
@@ -115,10 +120,8 @@ class Fleet:
             process.send_signal(signal.SIGTERM)
         for process in self.schedulers:
             process.wait(timeout=30)
-        # Up to 90 s: a worker caught mid-(re)subscription to a restarting Redis can take
-        # ~20 s to read its stop signal (see the closing note of this change).
-        self.supervisor.wait(timeout=90)
-        self.loner.wait(timeout=90)
+        self.supervisor.wait(timeout=30)
+        self.loner.wait(timeout=30)
 
 
 def tolerant(read, default=None):

@@ -131,6 +131,17 @@ def title_has(pid: int, text: bytes) -> bool:
         return False
 
 
+def catches(pid: int, signum: int) -> bool:
+    """Whether a live process has a handler for ``signum`` (``SigCgt`` in /proc): a worker
+    has installed its handlers, so a stop signal sent now is acted on, not lost."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) >> (signum - 1) & 1)
+
+
 def is_fork_server(pid: int) -> bool:
     return title_has(pid, b"Fork server")
 
