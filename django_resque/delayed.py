@@ -2,13 +2,17 @@
 
 ``delayed_queue_schedule`` (zset of epochs) -> ``delayed:<epoch>`` (list of items
 ``{"class","args","queue"}``) and ``timestamps:<item>`` (set of ``delayed:<epoch>``).
-Items are compared by their exact bytes, as Ruby does, so ``encode_item`` must write
-Ruby's bytes: compact JSON with ``queue`` as the last key.
+Ruby compares items by their exact bytes, so ``encode_item`` must write Ruby's bytes:
+compact JSON with ``queue`` as the last key. Items scheduled here also carry the job's
+id, so the lookups by call (``scheduled_at``, ``remove_delayed``) find those by their
+decoded class, args and queue instead, walking the buckets as resque-scheduler's
+``find_delayed_selection`` does.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +20,7 @@ from . import keys, scripts, status
 from .connection import get_redis, translate_errors
 from .decoding import exact_text, loads_object, to_int, to_text, to_wire
 from .exceptions import MalformedPayloadError
-from .payload import Payload, dumps, from_dict
+from .payload import Payload, canonical, dumps, from_dict
 from .queue import check_name
 
 if TYPE_CHECKING:
@@ -28,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 # Items moved per script call: large enough to be quick, small enough not to block Redis.
 MOVE_BATCH = 100
+# Buckets read per pipelined round when walking them all (resque-scheduler's
+# find_delayed_selection reads 100 too: beyond that there is almost no gain).
+WALK_WINDOW = 100
 
 
 @dataclass(frozen=True)
@@ -146,11 +153,15 @@ def next_timestamp(now: float) -> int | None:
 
 
 def scheduled_at(job: Job, *args: Any, **kwargs: Any) -> list[int]:
-    """Every timestamp at which exactly this call waits (Ruby's ``scheduled_at``)."""
-    item = _item_for(job, args, kwargs)
-    with translate_errors():
-        members = get_redis().smembers(keys.timestamps(item))
-    return sorted(_epoch_of(member) for member in members)
+    """Every timestamp at which this call waits, with or without an id (Ruby's ``scheduled_at``).
+
+    Costs a walk of every delayed job (see ``remove_delayed``).
+    """
+    call = _Call.of(job, args, kwargs)
+    stamps = set(_exact_stamps(call.item))
+    for found in _copies_with_extra_keys(call, _walk()).values():
+        stamps.update(found)
+    return sorted(stamps)
 
 
 def find(name: str, *, limit: int = 1000) -> list[DelayedItem]:
@@ -171,17 +182,28 @@ def find(name: str, *, limit: int = 1000) -> list[DelayedItem]:
 
 
 def remove_delayed(job: Job, *args: Any, **kwargs: Any) -> int:
-    """Remove every delayed copy of exactly this call; returns how many were removed."""
-    item = _item_for(job, args, kwargs)
-    with translate_errors():
-        members = get_redis().smembers(keys.timestamps(item))
-    stamps = [_epoch_of(member) for member in members]
-    return remove_item(item, stamps)
+    """Remove every delayed copy of this call, with or without an id; returns how many were removed.
+
+    Copies without an id (Ruby's, or written before ids) are found by their exact bytes,
+    through ``timestamps:<item>``. Copies carrying an id (``enqueue_in``/``enqueue_at``)
+    are found by walking every bucket, ``WALK_WINDOW`` at a time, and comparing decoded
+    class, args and queue: the cost grows with the number of delayed jobs, as with
+    resque-scheduler's ``remove_delayed_selection``. To drop one job of ours, ``cancel(id)``
+    reads only its bucket.
+    """
+    call = _Call.of(job, args, kwargs)
+    removed = remove_item(call.item, _exact_stamps(call.item))
+    return removed + _remove_copies(_copies_with_extra_keys(call, _walk()))
 
 
 def remove_delayed_job_from_timestamp(timestamp: int, job: Job, *args: Any, **kwargs: Any) -> int:
-    """Remove the copies of exactly this call waiting at ``timestamp``."""
-    return remove_item(_item_for(job, args, kwargs), [timestamp])
+    """Remove the copies of this call waiting at ``timestamp``, with or without an id.
+
+    Reads that one bucket whole: the cost grows with the jobs waiting at ``timestamp``.
+    """
+    call = _Call.of(job, args, kwargs)
+    removed = remove_item(call.item, [timestamp])
+    return removed + _remove_copies(_copies_with_extra_keys(call, [(timestamp, _bucket(timestamp))]))
 
 
 def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
@@ -221,8 +243,103 @@ def enqueue_now(timestamp: int, raw: str) -> bool:
     return bool(moved)
 
 
-def _item_for(job: Job, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    return encode_item(job.queue, job.payload(*args, **kwargs))
+@dataclass(frozen=True)
+class _Call:
+    """One call of a job, as the lookups by call compare delayed items with it."""
+
+    job: Job
+    item: str  # the item without an id, as Ruby would write it: found by its exact bytes
+    arguments: str  # canonical (positional, keyword) arguments, as the job would be called
+    needle: bytes  # the job name as JSON text: an item with neither it nor a backslash is not this job
+
+    @classmethod
+    def of(cls, job: Job, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Call:
+        payload = job.payload(*args, **kwargs)
+        needle = to_wire(dumps(job.name)[1:-1])
+        return cls(job, encode_item(job.queue, payload), canonical(job.call_arguments(payload)), needle)
+
+    def may_be(self, raw: bytes) -> bool:
+        """A cheap test before decoding: False only for items that cannot be of this job."""
+        return self.needle in raw or b"\\" in raw
+
+    def is_copy_with_extra_keys(self, item: DelayedItem) -> bool:
+        """Whether ``item`` is this call on this queue, carrying keys beyond class, args and queue (an id)."""
+        payload = item.payload
+        if payload is None or not payload.extra or item.queue != self.job.queue or payload.name != self.job.name:
+            return False
+        return canonical(self.job.call_arguments(payload)) == self.arguments
+
+
+def _exact_stamps(item: str) -> list[int]:
+    """The timestamps ``timestamps:<item>`` lists for these exact bytes."""
+    with translate_errors():
+        members = get_redis().smembers(keys.timestamps(item))
+    return [_epoch_of(member) for member in members]
+
+
+def _walk() -> Iterator[tuple[int, list[bytes]]]:
+    """(timestamp, its stored items) for every bucket in the schedule, ``WALK_WINDOW`` per round.
+
+    Pages by score, not position: the scheduler popping due timestamps meanwhile cannot
+    make the walk skip later ones. (A timestamp's score is its epoch, so scores are
+    distinct; members another program wrote with a shared score may be skipped.)
+    """
+    seen: set[int] = set()
+    low = "-inf"
+    while True:
+        with translate_errors():
+            found: list[Any] = get_redis().zrangebyscore(
+                keys.delayed_schedule(), low, "+inf", start=0, num=WALK_WINDOW, withscores=True
+            )
+        epochs = dict.fromkeys(_epoch_of(member) for member, _ in found)
+        stamps = [stamp for stamp in epochs if stamp >= 0 and stamp not in seen]
+        seen.update(stamps)
+        yield from zip(stamps, _buckets(stamps), strict=True)
+        if len(found) < WALK_WINDOW:
+            return
+        low = f"({found[-1][1]!r}"
+
+
+def _buckets(stamps: list[int]) -> list[list[bytes]]:
+    """The whole bucket of each timestamp, in one pipelined round; a key that is not a list reads as empty."""
+    if not stamps:
+        return []
+    pipe = get_redis().pipeline(transaction=False)
+    for stamp in stamps:
+        pipe.lrange(keys.delayed(stamp), 0, -1)
+    with translate_errors():
+        replies = pipe.execute(raise_on_error=False)
+    for stamp, reply in zip(stamps, replies, strict=True):
+        if isinstance(reply, Exception):
+            logger.warning("Skipped %s: not a list of delayed jobs (%s)", keys.delayed(stamp), reply)
+    return [[] if isinstance(reply, Exception) else [_as_bytes(raw) for raw in reply] for reply in replies]
+
+
+def _bucket(stamp: int) -> list[bytes]:
+    return _buckets([stamp])[0]
+
+
+def _copies_with_extra_keys(call: _Call, buckets: Iterable[tuple[int, list[bytes]]]) -> dict[str, set[int]]:
+    """The items of ``call`` that carry extra keys, as exact text -> the timestamps holding them.
+
+    An item that does not decode (another program's, or hostile) is not this call: skipped.
+    """
+    found: dict[str, set[int]] = {}
+    for stamp, raws in buckets:
+        for raw in filter(call.may_be, raws):
+            item = decode_item(stamp, raw)
+            if call.is_copy_with_extra_keys(item):
+                found.setdefault(item.raw, set()).add(stamp)
+    return found
+
+
+def _remove_copies(found: dict[str, set[int]]) -> int:
+    """Remove each item by its exact bytes from its timestamps (REMOVE_ITEM cleans up as it goes)."""
+    return sum(remove_item(raw, sorted(stamps)) for raw, stamps in found.items())
+
+
+def _as_bytes(raw: bytes | str) -> bytes:
+    return raw if isinstance(raw, bytes) else to_wire(raw)
 
 
 def _epoch_of(member: Any) -> int:

@@ -32,6 +32,18 @@ def dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+# Sorted keys: one text per JSON value, whatever order its objects were written in.
+_CANONICAL = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
+def canonical(value: Any) -> str:
+    """JSON equal for equal JSON values and only for them: keys sorted, and ``1``, ``1.0``, ``true`` apart.
+
+    For comparing decoded data (Python's ``==`` takes ``1 == 1.0 == True``).
+    """
+    return _CANONICAL.encode(value)
+
+
 def object_or_raw(data: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
     """A JSON object to show or record: ``data`` if it is one, decoded if it is bytes holding one.
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from django_resque import fetch, retry, unique
+from django_resque import delayed, fetch, retry, unique
 from tests.support import jobs
 
 from .conftest import done, failures, settle, wait_until
@@ -63,6 +63,18 @@ def test_ruby_finds_our_delayed_jobs_by_their_arguments(real_redis, ruby):
     assert found == 1
     assert ruby.eval('Resque.remove_delayed_selection { |args| args == ["later"] }') == 1
     assert ruby.eval("Resque.count_all_scheduled_jobs") == 0
+
+
+def test_our_lookups_by_call_find_ruby_and_python_copies(real_redis, ruby):
+    """Ruby's copy (no id) by its exact bytes, ours (with an id) by decoded arguments; another call stays."""
+    jobs.add.enqueue_in(600, 1, 2, scale=3)
+    jobs.add.enqueue_in(600, 1, 2, scale=4)
+    ruby.eval('Resque.enqueue_at_with_queue("test", Time.now + 900, "tests.support.jobs.add", 1, 2, {"scale" => 3})')
+    assert len(delayed.scheduled_at(jobs.add, 1, 2, scale=3)) == 2
+    assert delayed.remove_delayed(jobs.add, 1, 2, scale=3) == 2
+    assert ruby.eval("Resque.count_all_scheduled_jobs") == 1
+    assert delayed.remove_delayed(jobs.add, 1, 2, scale=4) == 1
+    assert real_redis.keys("resque:delayed*") == [] and real_redis.keys("resque:timestamps:*") == []
 
 
 def test_ruby_and_python_schedulers_share_the_master_lock(real_redis, ruby_scheduler, start_worker):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 import django_resque
-from django_resque import handle, inflight, keys, status
+from django_resque import delayed, handle, inflight, keys, status
 from django_resque.failure import api
 from django_resque.worker import perform
 from tests.support import jobs as support
@@ -96,6 +96,25 @@ def test_a_scheduled_job_is_recorded_and_cancelled_out_of_the_schedule(fake_redi
     assert cancelled.status == "cancelled"
     assert fake_redis.zcard(keys.delayed_schedule()) == 0
     assert fake_redis.keys("*delayed:*") == []
+
+
+def test_cancel_takes_only_that_job_from_a_time_shared_with_the_same_call(fake_redis):
+    run_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=600)
+    cancelled, kept = support.remember.enqueue_at(run_at, "same"), support.remember.enqueue_at(run_at, "same")
+    django_resque.cancel(cancelled.id)
+    assert [item.payload.id for item in delayed.items_at(int(run_at.timestamp()))] == [kept.id]
+    assert fake_redis.keys("*timestamps:*%s*" % cancelled.id) == []
+    assert django_resque.fetch(kept.id).status == "scheduled"
+
+
+def test_a_job_waiting_for_its_retry_is_cancelled_out_of_the_schedule(fake_redis):
+    queued = support.retry_later.delay("again")
+    _work_next(fake_redis)
+    assert django_resque.fetch(queued.id).status == "retry scheduled"
+    assert delayed.count_all() == 1
+    assert django_resque.cancel(queued.id).status == "cancelled"
+    assert fake_redis.zcard(keys.delayed_schedule()) == 0
+    assert fake_redis.keys("*delayed:*") == [] and fake_redis.keys("*timestamps:*") == []
 
 
 def test_a_cancelled_queued_job_is_taken_off_its_queue_and_never_performed(fake_redis, caplog):

@@ -149,3 +149,8 @@ def test_object_or_raw_keeps_bad_data_as_text():
     assert object_or_raw(b"[1]") == {"raw": "[1]"}
     assert object_or_raw("not decoded") == {"raw": "not decoded"}
     assert object_or_raw([1, "a"]) == {"raw": '[1,"a"]'}
+
+
+def test_canonical_is_equal_for_equal_json_values_only():
+    assert payload.canonical({"b": [1, {"d": 2, "c": None}], "a": "é"}) == '{"a":"é","b":[1,{"c":null,"d":2}]}'
+    assert len({payload.canonical(value) for value in ([1], [1.0], [True])}) == 3
