@@ -16,7 +16,7 @@ from . import keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import content_digest, to_text
 from .exceptions import InvalidQueueNameError, MalformedPayloadError
-from .payload import Payload, decode
+from .payload import Payload, canonical, check_json_arguments, decode
 
 if TYPE_CHECKING:
     from redis.client import Pipeline
@@ -187,24 +187,28 @@ def remove_job_at(queue: str, index: int, length: int, digest: str, *, reach: in
 def dequeue(queue: str, name: str, *args: object) -> int:
     """Remove jobs named ``name`` (and, if given, with exactly ``args``); returns how many.
 
-    Payloads are compared decoded, so one pushed with other spacing still matches.
+    Payloads are compared decoded, so one pushed with other spacing, or carrying an id,
+    still matches; arguments are compared as JSON values (``1``, ``1.0`` and ``true`` differ).
     """
+    check_json_arguments(args, {})
+    wanted = canonical(list(args)) if args else None
     client = get_redis()
     with translate_errors():
         raws = client.lrange(keys.queue(queue), 0, -1)
-        matching = {raw for raw in raws if _matches(raw, name, list(args))}
+        matching = {raw for raw in raws if _matches(raw, name, wanted)}
         pipe = client.pipeline(transaction=True)
         for raw in matching:
             pipe.lrem(keys.queue(queue), 0, raw)  # type: ignore[arg-type]  # bytes are sent as they are
         return int(sum(pipe.execute())) if matching else 0
 
 
-def _matches(raw: bytes | str, name: str, args: list[object]) -> bool:
+def _matches(raw: bytes | str, name: str, args: str | None) -> bool:
+    """Whether ``raw`` is a job ``name`` with these canonical args (any args for None)."""
     try:
         payload = decode(raw)
     except MalformedPayloadError:
         return False
-    return payload.name == name and (not args or payload.args == args)
+    return payload.name == name and (args is None or canonical(payload.args) == args)
 
 
 # Control characters (newline, NUL...) and surrogates (invalid UTF-8 read from Redis).

@@ -146,6 +146,18 @@ def test_dequeue_removes_matching_jobs_by_decoded_value(fake_redis):
     assert django_resque.dequeue(support.remember) == 1
 
 
+def test_dequeue_leaves_a_different_call_alone(fake_redis):
+    support.add.delay(1, 2)
+    support.add.delay(True, 2)
+    support.add.delay(1, 2.0)
+    support.add.delay(1, 2, scale=3)
+    assert django_resque.dequeue(support.add, 1, 2) == 1
+    assert [p["args"] for p in _queued(fake_redis, "test")] == [[True, 2], [1, 2.0], [1, 2, {"scale": 3}]]
+    assert django_resque.dequeue(support.add, 1, 2, {"scale": 3}) == 1
+    with pytest.raises(JobArgumentError):
+        django_resque.dequeue(support.add, {1})
+
+
 def test_unknown_name_lookup_is_refused():
     with pytest.raises(UnknownJobError, match="'os.system'"):
         registry.lookup("os.system")
