@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import conf, registry
+from ..handle import new_id
 from ..exceptions import InvalidScheduleError, JobArgumentError, UnknownJobError
 from ..payload import Payload, build
 from . import timing
@@ -38,7 +39,8 @@ class Entry:
     config: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def payload(self) -> Payload:
-        return build(self.job_name, self.args)
+        """The payload of one run, with a new job id: each run can be followed (``fetch(id)``)."""
+        return build(self.job_name, self.args, job_id=new_id())
 
 
 def parse(name: str, config: Any, *, dynamic: bool = False) -> Entry:

@@ -1,10 +1,12 @@
 """Exactly-once schedule runs: baseline, compare-and-set, missed-run policies, admin reads."""
 
+import json
 import logging
 import re
 
 import pytest
 
+import django_resque
 from django_resque import keys
 from django_resque.exceptions import InvalidScheduleError
 from django_resque.scheduler import dynamic, runs
@@ -34,8 +36,20 @@ def test_a_due_run_fires_once_and_advances_the_last_run(fake_redis):
     assert runs.handle(entry, HOUR - 60, HOUR - 1) is False
     assert runs.handle(entry, HOUR - 60, HOUR + 1) is True
     assert runs.last_runs() == {"hourly": HOUR}
-    assert _queued(fake_redis) == [b'{"class":"tests.support.jobs.remember","args":["tick"]}']
+    [pushed] = _queued(fake_redis)
+    assert pushed.startswith(b'{"class":"tests.support.jobs.remember","args":["tick"],"id":"')
     assert fake_redis.smembers(keys.queues()) == {b"test"}
+
+
+def test_each_run_has_its_own_id_to_follow_it_by(fake_redis):
+    entry = _entry()
+    fake_redis.hset(keys.schedule_last_run(), "hourly", HOUR - 3600)
+    runs.handle(entry, HOUR - 3600, HOUR + 1)
+    fake_redis.hset(keys.persistent_schedules(), "hourly", json.dumps(entry.config))
+    runs.run_now("hourly")
+    ids = [json.loads(raw)["id"] for raw in _queued(fake_redis)]
+    assert len(set(ids)) == 2
+    assert [django_resque.fetch(job_id).status for job_id in ids] == ["queued", "queued"]
 
 
 def test_a_push_records_when_as_resque_scheduler_does(fake_redis):
