@@ -334,8 +334,18 @@ def _copies_with_extra_keys(call: _Call, buckets: Iterable[tuple[int, list[bytes
 
 
 def _remove_copies(found: dict[str, set[int]]) -> int:
-    """Remove each item by its exact bytes from its timestamps (REMOVE_ITEM cleans up as it goes)."""
-    return sum(remove_item(raw, sorted(stamps)) for raw, stamps in found.items())
+    """Remove each item by its exact bytes from its timestamps (REMOVE_ITEM cleans up as it goes).
+
+    A removed job that has an id is marked cancelled, so ``fetch(id)`` no longer says scheduled.
+    """
+    removed = 0
+    for raw, stamps in found.items():
+        count = remove_item(raw, sorted(stamps))
+        job_id = decode_item(0, raw).payload.id if count else None  # type: ignore[union-attr]
+        if job_id is not None:
+            status.mark_cancelled(job_id)
+        removed += count
+    return removed
 
 
 def _as_bytes(raw: bytes | str) -> bytes:

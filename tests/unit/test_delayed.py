@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+import django_resque
 from django_resque import delayed, keys
 from django_resque.exceptions import MalformedPayloadError
 from tests.support import jobs as support
@@ -71,13 +72,13 @@ def _push_raw(fake_redis, epoch, raw):
 
 
 def test_lookups_by_call_find_jobs_scheduled_here_which_carry_an_id(fake_redis):
-    support.remember.enqueue_in(600, "x")
-    support.remember.enqueue_at(_at(T1), "x")
+    handles = [support.remember.enqueue_in(600, "x"), support.remember.enqueue_at(_at(T1), "x")]
     [later] = [stamp for stamp in delayed.timestamps() if stamp != T1]
     assert delayed.scheduled_at(support.remember, "x") == [later, T1]
     assert delayed.remove_delayed(support.remember, "x") == 2
     assert delayed.schedule_size() == 0
     assert fake_redis.keys("*delayed:*") == [] and fake_redis.keys("*timestamps:*") == []
+    assert [django_resque.fetch(handle.id).status for handle in handles] == ["cancelled", "cancelled"]
     assert delayed.remove_delayed(support.remember, "x") == 0
 
 
