@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import conf, registry
-from ..handle import new_id
 from ..exceptions import InvalidScheduleError, JobArgumentError, UnknownJobError
+from ..handle import new_id
 from ..payload import Payload, build
 from . import timing
 from .timing import Rule

@@ -21,9 +21,8 @@ import redis
 from django_resque import delayed, keys
 from django_resque.payload import build
 from django_resque.scheduler import dynamic
-from tests.integration.worker.conftest import catches
+from tests.integration.worker.conftest import catches, failures, fork_servers_of, job_processes_of, wait_until
 from tests.integration.worker.conftest import children_of as children
-from tests.integration.worker.conftest import failures, fork_servers_of, job_processes_of, wait_until
 from tests.support import jobs
 
 from .conftest import LONG
