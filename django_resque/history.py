@@ -2,15 +2,25 @@
 
 Per minute (RESQUE['HISTORY_MINUTES'], a day by default) and per hour
 (RESQUE['HISTORY_HOURS'], a week): jobs processed and failed, fleet-wide and per queue,
-and the queues' depth; with DURATION_METRICS, each job's count, total and longest run.
-Writing it costs a job no round trip: the counts are made inside the scripts that
-already count the job (``scripts.RESERVE``, ``scripts.FINISH_JOB``; the minute only),
-the depth inside the heartbeat's MULTI, which also folds the finished minutes into
-their hours (once a minute for the fleet), durations inside the duration histogram's
-pipeline. So an hour's counts lag by the minutes not folded yet (one or two). Ruby's
-workers write none of it (``non_writers`` names them).
+and the queues' depth; with DURATION_METRICS, each job class's count, total and longest
+run, fleet-wide and per queue. Writing it costs a job no round trip: the counts are
+made inside the scripts that already count the job (``scripts.RESERVE``,
+``scripts.FINISH_JOB``; the minute only), the depth inside the heartbeat's MULTI, which
+also folds the finished minutes into their hours (once a minute for the fleet),
+durations by one EVAL in the duration histogram's pipeline (``scripts.RECORD_DURATION``:
+the fleet's and the job's queue's minute and hour). So an hour's counts lag by the
+minutes not folded yet (one or two). Ruby's workers write none of it (``non_writers``
+names them), and durations recorded before they were kept per queue show only
+fleet-wide.
 
-Everything read back may be hostile: a value that is not a number counts as nothing.
+A queue's durations live in hashes of their own, named by ``keys.history_queue_durations``
+with the queue's name last, and each field is ``<kind>:<job>`` with a kind holding no
+':', so ':' in a job's name (Ruby's ``Mail::Digest``) or a queue's cannot be misread.
+A queue's hash takes at most ``MAX_QUEUE_JOB_CLASSES`` job classes: the admin reads no
+larger one, so what a queue page reads is bounded (``slowest``).
+
+Everything read back may be hostile: a value that is not a number counts as nothing, a
+field of no known kind is skipped.
 """
 
 from __future__ import annotations
@@ -24,10 +34,12 @@ import redis
 from . import conf, keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import to_float, to_int, to_text
+from .queue import is_valid_name
 
 MINUTE, HOUR = 60, 3600
 MAX_SAMPLED_QUEUES = 1000  # past this, no depth is sampled: Redis would be held too long
 SLOWEST = 10  # job classes the slowest table shows
+MAX_QUEUE_JOB_CLASSES = 100  # job classes one queue's duration hash takes (3 fields each)
 
 
 @dataclass(frozen=True)
@@ -99,11 +111,21 @@ def sample(pipe: Any, worker_id: str) -> None:
     _eval_with(pipe, scripts.SAMPLE_HISTORY, script_keys, args)
 
 
-def record_duration(pipe: Any, job_name: str, seconds: float) -> None:
-    """Queue one job's duration for this minute's and hour's summaries on ``pipe``."""
+def record_duration(pipe: Any, job_name: str, seconds: float, queue_name: str | None = None) -> None:
+    """Queue one job's duration for this minute's and hour's summaries on ``pipe``: the
+    fleet's, and ``queue_name``'s when it is a valid queue name (one EVAL for all)."""
     if not conf.get("HISTORY"):
         return
-    args = [keys.history_prefix(), _minute_ttl(), _hour_ttl(), job_name, repr(seconds)]
+    queue_arg = queue_name if queue_name and is_valid_name(queue_name) else ""
+    args = [
+        keys.history_prefix(),
+        _minute_ttl(),
+        _hour_ttl(),
+        job_name,
+        repr(seconds),
+        queue_arg,
+        MAX_QUEUE_JOB_CLASSES,
+    ]
     _eval_with(pipe, scripts.RECORD_DURATION, [], args)
 
 
@@ -184,25 +206,53 @@ def _grouped(start: int, rows: list[tuple[int, int, int | None]]) -> Point:
     )
 
 
-def slowest(span: Span, now: int | None = None, limit: int = SLOWEST) -> list[Slow]:
-    """The job classes with the longest average run over ``span`` (DURATION_METRICS), slowest first.
+def slowest(span: Span, queue: str | None = None, now: int | None = None, limit: int = SLOWEST) -> list[Slow]:
+    """The job classes with the longest average run over ``span`` (DURATION_METRICS), slowest
+    first: the fleet's, or those of ``queue``.
 
-    A day is read from its hours, so at most 168 hashes are read, each as long as
-    the number of job classes that ran then.
+    A day is read from its hours, so at most 168 hashes are read (60 for the last hour).
+    The fleet's each hold every job class that ran then. A queue's are read in two round
+    trips, HLEN then HGETALL of those of at most ``3 * MAX_QUEUE_JOB_CLASSES`` fields
+    (larger ones, which no worker of ours writes, are skipped): at most 168 * 300 fields.
     """
     now = server_now() if now is None else now
     resolution = "minute" if span.name == "hour" else "hour"
     step = MINUTE if resolution == "minute" else HOUR
-    count = span.buckets * span.step // step
     current = now - now % step
-    pipe = get_redis().pipeline(transaction=False)
-    for back in range(count):
-        pipe.hgetall(keys.history_durations(resolution, current - step * back))
-    with translate_errors():
-        replies = pipe.execute(raise_on_error=False)
-    totals = _duration_totals(reply for reply in replies if isinstance(reply, dict))
+    epochs = [current - step * back for back in range(span.buckets * span.step // step)]
+    if queue is None:
+        hashes = _hashes([keys.history_durations(resolution, epoch) for epoch in epochs])
+    else:
+        names = [keys.history_queue_durations(resolution, epoch, queue) for epoch in epochs]
+        hashes = _hashes(names, most_fields=3 * MAX_QUEUE_JOB_CLASSES)
+    totals = _duration_totals(hashes)
     ranked = sorted(totals.values(), key=lambda slow: (-slow.average, slow.job))
     return ranked[:limit]
+
+
+def _hashes(names: list[str], most_fields: int | None = None) -> list[dict[bytes, bytes]]:
+    """The hashes named, in one pipeline; with ``most_fields``, only those no larger, found
+    first by HLEN. A key of another type is left out."""
+    client = get_redis()
+    if most_fields is not None:
+        pipe = client.pipeline(transaction=False)
+        for name in names:
+            pipe.hlen(name)
+        with translate_errors():
+            sizes = pipe.execute(raise_on_error=False)
+        names = [name for name, size in zip(names, sizes, strict=True) if _fits(size, most_fields)]
+        if not names:
+            return []
+    pipe = client.pipeline(transaction=False)
+    for name in names:
+        pipe.hgetall(name)
+    with translate_errors():
+        replies = pipe.execute(raise_on_error=False)
+    return [reply for reply in replies if isinstance(reply, dict)]
+
+
+def _fits(size: Any, most_fields: int) -> bool:
+    return isinstance(size, int) and not isinstance(size, bool) and 0 < size <= most_fields
 
 
 def _duration_totals(hashes: Iterable[dict[bytes, bytes]]) -> dict[str, Slow]:

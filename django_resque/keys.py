@@ -51,6 +51,10 @@ default namespace ``resque``. Key layout (``<ns>`` = RESQUE['NAMESPACE']):
   <ns>:django_resque:history:durations:minute:<epoch>  hash  ours: per job, count:<job>, sum:<job>, max:<job>
                                               (seconds) of the jobs that ended in that minute (DURATION_METRICS)
   <ns>:django_resque:history:durations:hour:<epoch>    hash  ours: the same per hour
+  <ns>:django_resque:history:queue_durations:minute:<epoch>:<q>  hash  ours: the same fields for the jobs
+                                              of queue <q> alone (its name last, after the epoch's digits, so
+                                              a ':' in it is part of it); at most 100 job classes a hash
+  <ns>:django_resque:history:queue_durations:hour:<epoch>:<q>    hash  ours: the same per hour
   <ns>:django_resque:history:writers hash   ours: worker id -> epoch of its last heartbeat, for the workers
                                               that write history (ours; Ruby's do not)
   <ns>:django_resque:wake             channel ours: pub/sub, not a key: a queue's name, published by our
@@ -260,6 +264,15 @@ def history(resolution: str, epoch: int) -> str:
 def history_durations(resolution: str, epoch: int) -> str:
     """Per-job duration summaries of one ``minute`` or ``hour`` starting at ``epoch``."""
     return _key("django_resque", "history", "durations", resolution, str(int(epoch)))
+
+
+def history_queue_durations(resolution: str, epoch: int, queue_name: str) -> str:
+    """Hash ``count:<job>``, ``sum:<job>``, ``max:<job>`` of one queue's jobs that ended in that minute or hour.
+
+    The queue's name comes last: the epoch's digits end at the first ':' after ``<resolution>:``,
+    so no two (epoch, queue) pairs give one key, whatever ':' the name holds.
+    """
+    return _key("django_resque", "history", "queue_durations", resolution, str(int(epoch)), queue_name)
 
 
 def history_writers() -> str:

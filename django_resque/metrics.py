@@ -77,8 +77,9 @@ def render() -> bytes:
         return generate_latest(build_registry())
 
 
-def record_duration(job_name: str, seconds: float) -> None:
-    """Add one job's duration to the shared histogram (a no-op unless DURATION_METRICS)."""
+def record_duration(job_name: str, seconds: float, queue_name: str | None = None) -> None:
+    """Add one job's duration to the shared histogram and to the history's summaries, the
+    fleet's and ``queue_name``'s, in one pipeline (a no-op unless DURATION_METRICS)."""
     if not conf.get("DURATION_METRICS"):
         return
     pipe = get_redis().pipeline(transaction=False)
@@ -88,14 +89,16 @@ def record_duration(job_name: str, seconds: float) -> None:
             pipe.hincrby(key, f"{job_name}|{bound}", 1)
     pipe.hincrby(key, f"{job_name}|+Inf", 1)
     pipe.hincrbyfloat(key, f"{job_name}|sum", seconds)
-    history.record_duration(pipe, job_name, seconds)
+    history.record_duration(pipe, job_name, seconds, queue_name)
     pipe.execute()
 
 
-def on_job_finished(sender: Any, *, payload: Any = None, duration: float | None = None, **kwargs: Any) -> None:
+def on_job_finished(
+    sender: Any, *, queue: str | None = None, payload: Any = None, duration: float | None = None, **kwargs: Any
+) -> None:
     """Receiver for ``signals.job_finished``."""
     if duration is not None and sender is not None:
-        record_duration(sender.name, duration)
+        record_duration(sender.name, duration, queue)
 
 
 def _duration_histograms() -> Iterator[Metric]:

@@ -293,20 +293,35 @@ return #names
 """
 
 # KEYS: none (the keys are built from the prefix). ARGV: history key prefix, minute TTL,
-# hour TTL, job name, seconds. A job's duration into this minute's and this hour's
-# summaries: count:<job>, sum:<job>, max:<job>. Sent with the duration histogram's
-# pipeline (metrics.record_duration); a value another program left that is not a
-# number is overwritten by this duration's.
+# hour TTL, job name, seconds, queue name ('' for none), most job classes a queue's hash
+# holds. A job's duration into this minute's and this hour's summaries, the fleet's and
+# its queue's: count:<job>, sum:<job>, max:<job>. Sent with the duration histogram's
+# pipeline (metrics.record_duration): one EVAL for all four hashes. A queue's hash takes
+# a new job class only while it has room for its three fields (the admin reads no larger
+# one); a value another program left that is not a number is overwritten by this
+# duration's, a key of another type is left as it is.
 RECORD_DURATION = """
 local now = tonumber(redis.call('TIME')[1])
 local seconds = tonumber(ARGV[5])
+local job = ARGV[4]
+local function add(key, ttl, most_fields)
+  if most_fields then
+    local known = redis.pcall('HEXISTS', key, 'count:' .. job)
+    local size = redis.pcall('HLEN', key)
+    if known ~= 1 and (type(size) ~= 'number' or size + 3 > most_fields) then return end
+  end
+  redis.pcall('HINCRBY', key, 'count:' .. job, 1)
+  redis.pcall('HINCRBYFLOAT', key, 'sum:' .. job, seconds)
+  local max = tonumber(redis.pcall('HGET', key, 'max:' .. job))
+  if not max or seconds > max then redis.pcall('HSET', key, 'max:' .. job, seconds) end
+  redis.pcall('EXPIRE', key, ttl)
+end
 for _, span in ipairs({{'minute:', 60, ARGV[2]}, {'hour:', 3600, ARGV[3]}}) do
-  local key = ARGV[1] .. 'durations:' .. span[1] .. (now - now % span[2])
-  redis.pcall('HINCRBY', key, 'count:' .. ARGV[4], 1)
-  redis.pcall('HINCRBYFLOAT', key, 'sum:' .. ARGV[4], seconds)
-  local max = tonumber(redis.pcall('HGET', key, 'max:' .. ARGV[4]))
-  if not max or seconds > max then redis.pcall('HSET', key, 'max:' .. ARGV[4], seconds) end
-  redis.pcall('EXPIRE', key, span[3])
+  local at = now - now % span[2]
+  add(ARGV[1] .. 'durations:' .. span[1] .. at, span[3], nil)
+  if ARGV[6] ~= '' then
+    add(ARGV[1] .. 'queue_durations:' .. span[1] .. at .. ':' .. ARGV[6], span[3], 3 * tonumber(ARGV[7]))
+  end
 end
 return 1
 """

@@ -74,35 +74,28 @@ class Chart:
 def history_charts(span: history.Span, queue: str | None = None) -> dict[str, Any]:
     """Context for ``charts.html``: the span's charts, the span links' names, notes; and the data for JSON."""
     points = history.series(span, queue)
-    charts = [throughput_chart(span, points), depth_chart(span, points)]
-    slow: list[history.Slow] = []
-    if queue is None:
-        slow = history.slowest(span)
-        charts.append(slowest_chart(slow))
+    slow = history.slowest(span, queue)
+    charts = [throughput_chart(span, points), depth_chart(span, points), slowest_chart(slow, queue)]
     return {
         "charts": charts,
         "span": span,
         "spans": list(history.SPANS.values()),
         "history_notes": notes(),
-        "history_data": as_json(span, points, slow, queue),
+        "history_data": as_json(span, points, slow),
     }
 
 
-def as_json(
-    span: history.Span, points: list[history.Point], slow: list[history.Slow], queue: str | None
-) -> dict[str, Any]:
-    data: dict[str, Any] = {
+def as_json(span: history.Span, points: list[history.Point], slow: list[history.Slow]) -> dict[str, Any]:
+    return {
         "span": span.name,
         "seconds_per_point": span.point_seconds,
         "points": [
             {"start": _iso(p.start), "processed": p.processed, "failed": p.failed, "depth": p.depth} for p in points
         ],
-    }
-    if queue is None:
-        data["slowest"] = [
+        "slowest": [
             {"job": s.job, "count": s.count, "average_seconds": s.average, "longest_seconds": s.longest} for s in slow
-        ]
-    return data
+        ],
+    }
 
 
 def notes() -> list[str]:
@@ -153,7 +146,8 @@ def depth_chart(span: history.Span, points: list[history.Point]) -> Chart:
     )
 
 
-def slowest_chart(slow: list[history.Slow]) -> Chart:
+def slowest_chart(slow: list[history.Slow], queue: str | None = None) -> Chart:
+    """The job classes with the longest average run, the fleet's or ``queue``'s."""
     longest = max((s.average for s in slow), default=0.0) or 1.0
     width = WIDTH - LEFT - RIGHT - BAR_LABEL_WIDTH - 60  # 60: room for the value past the bar
     bars = [
@@ -162,12 +156,12 @@ def slowest_chart(slow: list[history.Slow]) -> Chart:
     ]
     note = ""
     if not slow:
-        note = "No durations recorded in this time" + (
+        note = "No durations recorded %sin this time" % ("" if queue is None else "for this queue ") + (
             "." if conf.get("DURATION_METRICS") else ": workers record them with RESQUE['DURATION_METRICS'] = True."
         )
     return Chart(
         id="slowest",
-        title="Slowest job classes (average run)",
+        title="Slowest job classes%s (average run)" % ("" if queue is None else " of this queue"),
         columns=["Job", "Runs", "Average (s)", "Longest (s)"],
         rows=[[s.job, s.count, "%.3f" % s.average, "%.3f" % s.longest] for s in slow],
         bars=bars,

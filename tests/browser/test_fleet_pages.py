@@ -76,7 +76,16 @@ def test_charts_show_what_a_real_worker_did_and_refresh_live(admin_page, real_re
     page.wait_for_selector("#chart-throughput svg polyline.failed")
     page.click("#chart-throughput summary")
     assert _table_total(page, "throughput", 2) == 9
+    page.click("#chart-slowest summary")
+    slowest = page.inner_text("#chart-slowest")
+    assert "of this queue" in slowest
+    assert "tests.support.jobs.nap" in slowest and "tests.support.jobs.add" in slowest
+    assert page.locator("#chart-slowest svg rect").count() == 2
+    page.click("#chart-slowest summary")
+    page.click("#chart-throughput summary")
     screenshot(page, "queue-charts")
+    stats = page.request.get("/admin/django_resque/overview/stats.json?queue=test").json()["history"]
+    assert {row["job"] for row in stats["slowest"]} == {"tests.support.jobs.nap", "tests.support.jobs.add"}
 
     page.goto("/admin/django_resque/overview/?refresh=2")
     page.click("#chart-throughput summary")

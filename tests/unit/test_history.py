@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+import redis
 
-from django_resque import history, inflight, keys, metrics, queue, workers
+from django_resque import history, inflight, keys, metrics, queue, signals, workers
 from django_resque.payload import build
+from tests.support import jobs
 
 WORKER = "vm:1:mail"
 
@@ -117,9 +119,9 @@ def test_history_keys_expire(fake_redis, monkeypatch, settings):
     _work_one("ok", failed=False)
     queue.push("mail", build("waiting", []))
     workers.heartbeat(WORKER)
-    metrics.record_duration("ok", 0.5)
+    metrics.record_duration("ok", 0.5, "mail")
     written = fake_redis.keys(keys.history_prefix() + "*")
-    assert len(written) == 5  # minute, hour, their durations, the writers
+    assert len(written) == 7  # minute, hour, their durations fleet-wide and of mail, the writers
     assert all(fake_redis.ttl(key) > 0 for key in written if key != keys.history_writers().encode())
     real = time.time
     monkeypatch.setattr(time, "time", lambda: real() + 6 * 60 + 1)
@@ -184,6 +186,99 @@ def test_the_keys_the_scripts_build_are_keys_py_names(fake_redis):
     assert keys.history("minute", 120) == keys.history_prefix() + "minute:120"
     assert keys.history("hour", 3600) == keys.history_prefix() + "hour:3600"
     assert keys.history_durations("minute", 60) == keys.history_prefix() + "durations:minute:60"
+    assert keys.history_queue_durations("hour", 3600, "a:b") == keys.history_prefix() + "queue_durations:hour:3600:a:b"
+
+
+def _queue_durations(fake_redis, resolution: str, queue_name: str) -> dict[bytes, bytes]:
+    now = _now(fake_redis)
+    step = 60 if resolution == "minute" else 3600
+    return fake_redis.hgetall(keys.history_queue_durations(resolution, now - now % step, queue_name))
+
+
+def test_durations_are_summarised_per_queue_too_in_the_same_round_trip(fake_redis, settings, monkeypatch):
+    settings.RESQUE = {**settings.RESQUE, "DURATION_METRICS": True}
+    executed = []
+    real_execute = redis.client.Pipeline.execute
+
+    def execute(pipe, *args, **kwargs):
+        executed.append([command[0][0] for command in pipe.command_stack])
+        return real_execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis.client.Pipeline, "execute", execute)
+    metrics.record_duration("Mail::Digest", 2.0, "a:b")
+    metrics.record_duration("Mail::Digest", 1.0, "a:b")
+    metrics.record_duration("quick", 0.1, "a")  # "a" is not "a:b"'s first part
+    metrics.record_duration("old", 9.0)  # no queue, as recorded before: fleet-wide only
+    assert len(executed) == 4 and all(commands.count("EVAL") == 1 for commands in executed)  # one pipeline a job
+    digest = {b"count:Mail::Digest": b"2", b"sum:Mail::Digest": b"3", b"max:Mail::Digest": b"2"}
+    assert _queue_durations(fake_redis, "minute", "a:b") == digest
+    assert _queue_durations(fake_redis, "hour", "a:b") == digest
+    span = history.SPANS["hour"]
+    assert history.slowest(span, queue="a:b") == [history.Slow("Mail::Digest", 2, 1.5, 2.0)]
+    assert history.slowest(span, queue="a") == [history.Slow("quick", 1, pytest.approx(0.1), 0.1)]
+    assert history.slowest(history.SPANS["week"], queue="a:b") == [history.Slow("Mail::Digest", 2, 1.5, 2.0)]
+    assert [slow.job for slow in history.slowest(span)] == ["old", "Mail::Digest", "quick"]
+    assert history.slowest(span, queue="nothing") == []
+
+
+def test_the_job_finished_signal_records_the_jobs_queue(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DURATION_METRICS": True}
+    signals.job_finished.send(sender=jobs.remember, queue="mail", payload=None, worker_id=WORKER, duration=0.5)
+    assert history.slowest(history.SPANS["hour"], queue="mail") == [history.Slow(jobs.remember.name, 1, 0.5, 0.5)]
+
+
+def test_a_duration_with_no_valid_queue_name_is_recorded_fleet_wide_only(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DURATION_METRICS": True}
+    for name in ("", "a,b", "bad\x00name"):
+        metrics.record_duration("job", 1.0, name)
+    assert fake_redis.keys(keys.history_prefix() + "queue_durations:*") == []
+    assert history.slowest(history.SPANS["hour"])[0].count == 3
+
+
+def test_a_queues_hash_takes_a_bounded_number_of_job_classes(fake_redis, settings, monkeypatch):
+    settings.RESQUE = {**settings.RESQUE, "DURATION_METRICS": True}
+    monkeypatch.setattr(history, "MAX_QUEUE_JOB_CLASSES", 2)
+    for job in ("one", "two", "three", "one"):
+        metrics.record_duration(job, 1.0, "mail")
+    assert _queue_durations(fake_redis, "minute", "mail")[b"count:one"] == b"2"  # a known class still counts
+    assert len(_queue_durations(fake_redis, "minute", "mail")) == 6
+    assert [slow.job for slow in history.slowest(history.SPANS["hour"], queue="mail")] == ["one", "two"]
+    assert len(history.slowest(history.SPANS["hour"])) == 3  # the fleet's have them all
+
+
+def test_a_hostile_queue_durations_key_never_stops_a_duration_being_recorded(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "DURATION_METRICS": True}
+    now = _now(fake_redis)
+    fake_redis.set(keys.history_queue_durations("minute", now - now % 60, "mail"), "not a hash")
+    metrics.record_duration("job", 1.0, "mail")
+    assert fake_redis.get(keys.history_queue_durations("minute", now - now % 60, "mail")) == b"not a hash"
+    assert fake_redis.ttl(keys.history_queue_durations("minute", now - now % 60, "mail")) == -1
+    assert history.slowest(history.SPANS["hour"], queue="mail") == []  # read from the minutes: that one skipped
+    assert history.slowest(history.SPANS["week"], queue="mail") == [history.Slow("job", 1, 1.0, 1.0)]
+    assert history.slowest(history.SPANS["hour"]) == [history.Slow("job", 1, 1.0, 1.0)]
+
+
+def test_a_queues_durations_read_skips_hostile_fields_and_oversized_hashes(fake_redis, monkeypatch):
+    monkeypatch.setattr(history, "MAX_QUEUE_JOB_CLASSES", 2)
+    now = 1_800_000_000 - 1_800_000_000 % 3600 + 59 * 60 + 30
+    base = now - now % 60
+    fake_redis.hset(
+        keys.history_queue_durations("minute", base, "a:b"),
+        mapping={"count:Foo::Bar": 2, "sum:Foo::Bar": "3", "max:Foo::Bar": "2", "count:x": "nan", "sum:x": 1},
+    )
+    fake_redis.hset(
+        keys.history_queue_durations("minute", base - 60, "a:b"),
+        mapping={"count:": 4, "junk": 1, "count:neg": -1, "average:y": 1, "count:Foo::Bar": 1, "max:Foo::Bar": "x"},
+    )
+    fake_redis.set(keys.history_queue_durations("minute", base - 120, "a:b"), "not a hash")
+    fake_redis.hset(  # 7 fields, more than 2 job classes' 6: not read at all
+        keys.history_queue_durations("minute", base - 180, "a:b"),
+        mapping={f"count:big{n}": 1 for n in range(7)},
+    )
+    fake_redis.hset(keys.history_durations("minute", base), mapping={"count:fleet": 1, "sum:fleet": 5})
+    slow = history.slowest(history.SPANS["hour"], queue="a:b", now=now)
+    assert slow == [history.Slow("Foo::Bar", 3, 1.0, 2.0)]
+    assert history.slowest(history.SPANS["hour"], queue="a", now=now) == []  # "a:b"'s keys are not "a"'s
 
 
 def test_series_groups_and_reads_hostile_values_as_nothing(fake_redis):

@@ -34,9 +34,10 @@ def test_a_real_worker_writes_history_that_expires(real_redis, start_worker, mon
     assert figures["depth:test"] == figures["depth"] >= 0  # sampled at registration
     wait_until(lambda: history.slowest(history.SPANS["hour"]), what="the durations of the jobs that succeeded")
     assert history.slowest(history.SPANS["hour"])[0].count == 2
+    assert history.slowest(history.SPANS["week"], queue="test") == history.slowest(history.SPANS["week"])
     assert history.non_writers([worker_id.decode() for worker_id in real_redis.smembers(keys.workers())]) == []
     written = [key for key in real_redis.scan_iter(match=keys.history_prefix() + "*")]
-    assert len(written) == 5
+    assert len(written) == 7  # minute, hour, their durations fleet-wide and of queue test, the writers
     for key in written:
         if key.endswith(b":writers"):
             continue

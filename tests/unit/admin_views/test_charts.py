@@ -41,8 +41,9 @@ def worked(fake_redis, settings):
     queues.push("mail", build("waiting", []))
     fake_redis.hdel(keys.history("minute", history.server_now() // 60 * 60), "sampled")  # sample again
     workers.heartbeat("h:1:*")
-    metrics.record_duration(XSS, 1.5)
-    metrics.record_duration("quick", 0.25)
+    metrics.record_duration(XSS, 1.5)  # no queue: as recorded before durations were kept per queue
+    metrics.record_duration("quick", 0.25, "mail")
+    metrics.record_duration("Mail::Digest", 0.5, "a:b")
 
 
 def test_the_overview_draws_throughput_depth_and_the_slowest_jobs(viewer_client, worked):
@@ -55,7 +56,8 @@ def test_the_overview_draws_throughput_depth_and_the_slowest_jobs(viewer_client,
     throughput, depth, slowest = response.context["charts"]
     assert _totals(throughput.rows) == [3, 1]  # summed: the minute may turn during the test
     assert max(row[1] or 0 for row in depth.rows) == 1
-    assert [row[:2] for row in slowest.rows] == [[XSS, 1], ["quick", 1]]
+    assert [row[:2] for row in slowest.rows] == [[XSS, 1], ["Mail::Digest", 1], ["quick", 1]]
+    assert slowest.title == "Slowest job classes (average run)"
     assert response.context["history_notes"] == []
 
 
@@ -66,7 +68,11 @@ def test_stats_json_carries_the_charts_numbers(viewer_client, worked):
     assert data["slowest"][0] == {"job": XSS, "count": 1, "average_seconds": 1.5, "longest_seconds": 1.5}
     mail = viewer_client.get(reverse("admin:django_resque_overview_stats") + "?queue=mail").json()["history"]
     assert sum(p["processed"] for p in mail["points"]) == 2 and max(p["depth"] or 0 for p in mail["points"]) == 1
-    assert "slowest" not in mail
+    assert mail["slowest"] == [{"job": "quick", "count": 1, "average_seconds": 0.25, "longest_seconds": 0.25}]
+    digest = viewer_client.get(reverse("admin:django_resque_overview_stats") + "?span=week&queue=a:b").json()
+    assert [s["job"] for s in digest["history"]["slowest"]] == ["Mail::Digest"]
+    unknown = viewer_client.get(reverse("admin:django_resque_overview_stats") + "?queue=a").json()["history"]
+    assert unknown["slowest"] == []
     assert viewer_client.get(reverse("admin:django_resque_overview_stats") + "?queue=%00").status_code == 404
 
 
@@ -75,10 +81,22 @@ def test_a_queue_page_draws_its_own_history(viewer_client, worked, monkeypatch):
     workers.heartbeat("h:1:*")
     response = viewer_client.get(reverse("admin:django_resque_queue_jobs", args=["mail"]) + "?span=week")
     content = response.content.decode()
-    assert content.count('<svg viewBox="0 0 600') == 2
-    throughput, _ = response.context["charts"]
+    assert content.count('<svg viewBox="0 0 600') == 3
+    throughput, _, slowest = response.context["charts"]
     assert _totals(throughput.rows) == [2, 1] and len(throughput.rows) == 168
     assert "<strong>Last 7 days</strong>" in content
+    assert slowest.title == "Slowest job classes of this queue (average run)"
+    assert slowest.rows == [["quick", 1, "0.250", "0.250"]] and len(slowest.bars) == 1  # not XSS: no queue kept
+    assert 'id="chart-slowest"' in content and "<td>quick</td>" in content and "Mail::Digest" not in content
+
+
+def test_a_queue_page_with_colons_shows_its_slowest_jobs(viewer_client, worked):
+    response = viewer_client.get(reverse("admin:django_resque_queue_jobs", args=["a:b"]))
+    slowest = response.context["charts"][2]
+    assert slowest.rows == [["Mail::Digest", 1, "0.500", "0.500"]]
+    assert "<td>Mail::Digest</td>" in response.content.decode()
+    empty = viewer_client.get(reverse("admin:django_resque_queue_jobs", args=["a"])).context["charts"][2]
+    assert empty.rows == [] and empty.note == "No durations recorded for this queue in this time."
 
 
 def test_ruby_workers_and_durations_off_are_said(viewer_client, fake_redis):
@@ -97,10 +115,14 @@ def test_garbage_history_never_breaks_a_page(viewer_client, fake_redis):
     fake_redis.set(keys.history("minute", now // 60 * 60), "not a hash")
     fake_redis.hset(keys.history("minute", now // 60 * 60 - 60), mapping={"processed": "1e99", "depth": "-4"})
     fake_redis.hset(keys.history_durations("minute", now // 60 * 60), mapping={"count:x": "nan", "sum:x": "inf"})
+    fake_redis.hset(keys.history_queue_durations("minute", now // 60 * 60, "mail"), mapping={"count:x": "1e999"})
+    fake_redis.set(keys.history_queue_durations("hour", now // 3600 * 3600, "mail"), "not a hash")
     fake_redis.set(keys.history_writers(), "x")
     for span in ("hour", "day", "week", "nonsense"):
         response = viewer_client.get(reverse("admin:django_resque_overview_changelist") + "?span=" + span)
         assert response.status_code == 200
+        response = viewer_client.get(reverse("admin:django_resque_queue_jobs", args=["mail"]) + "?span=" + span)
+        assert response.status_code == 200 and response.context["charts"][2].rows == []
 
 
 def test_nice_axis_tops():
