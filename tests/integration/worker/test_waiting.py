@@ -180,6 +180,8 @@ def test_a_worker_hears_kill_requests_before_its_first_reserve(real_redis):
     worker = Worker(WorkerOptions(queues=["test"], fork=False))
     worker.startup()
     try:
-        assert real_redis.pubsub_numsub(keys.kill_channel()) == [(keys.kill_channel().encode(), 1)]
+        # Another test's worker may still be subscribed: ask ours whether it heard the request.
+        assert real_redis.publish(keys.kill_channel(), "job-to-end") >= 1
+        assert wait_until(lambda: worker.waiter.take_kill_request("job-to-end"), timeout=5, what="the kill request")
     finally:
         worker.shutdown()
