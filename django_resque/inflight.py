@@ -8,7 +8,8 @@ taken it meanwhile), so a kill -9 at any moment leaves the job in Redis, never l
                               │   (Reservation: parsed once)      │ performs; a failure is
                               │                                   │ recorded by report_failure()
                               │                                   ▼
-                              │                       Finished (done, record left to the worker)
+                              │                       Finished (done, record left to the worker,
+                              │                                 with the result to keep, if any)
                               │                                   │
                               ├──finish()◀──── next reserve() ────┘ (same script: one round trip)
                               │               or finish() when pausing / stopping; the job process
@@ -81,10 +82,14 @@ class Reservation:
 
 @dataclass(frozen=True)
 class Finished:
-    """A job done in this worker whose record is still to be deleted and counted."""
+    """A job done in this worker whose record is still to be deleted and counted.
+
+    ``result``: the return value to keep, written by the same script call (never for a failed job).
+    """
 
     record: bytes
     failed: bool
+    result: status.Result | None = None
 
 
 def reserve(worker_id: str, queues: list[str], finished: Finished | None = None) -> Reservation | Paused | None:
@@ -106,7 +111,7 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
                     time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
                     finished.record if finished is not None else "",
                     *history.script_args(finished is not None and finished.failed),
-                    *job_record_args(worker_id),
+                    *job_record_args(worker_id, finished.result if finished is not None else None),
                     *queues,
                 ],
             )
@@ -120,9 +125,9 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
         finished = None
 
 
-def job_record_args(worker_id: str) -> list[str | int]:
-    """The four job record arguments of RESERVE and FINISH_JOB (scripts._JOB_RECORD)."""
-    return [keys.job_record_prefix(), status.now_text(), worker_id, status.ttl()]
+def job_record_args(worker_id: str, result: status.Result | None = None) -> list[str | int]:
+    """The seven job record arguments of RESERVE and FINISH_JOB (scripts._JOB_RECORD)."""
+    return [keys.job_record_prefix(), status.now_text(), worker_id, status.ttl(), *status.result_args(result)]
 
 
 def drop_cancelled(queue: str, raw: bytes) -> None:
@@ -169,18 +174,22 @@ def current(worker_id: str) -> Reservation | None:
     return parse_record(record) if record is not None else None
 
 
-def finish(worker_id: str, record: bytes, failed: bool, count_for: str | None = None) -> bool:
+def finish(
+    worker_id: str, record: bytes, failed: bool, count_for: str | None = None, result: status.Result | None = None
+) -> bool:
     """The job recorded as ``record`` is over: DEL it and count it, if still ours.
 
-    ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``).
+    ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``);
+    ``result``, a succeeded job's return value, is kept in the same call (only if still ours).
     """
     counters = counters_for(count_for or worker_id, failed)
+    kept = None if failed else result
     with translate_errors():
         return bool(
             scripts.run(
                 scripts.FINISH_JOB,
                 [keys.worker(worker_id), *counters],
-                [record, *history.script_args(failed), *job_record_args(worker_id)],
+                [record, *history.script_args(failed), *job_record_args(worker_id, kept)],
             )
         )
 

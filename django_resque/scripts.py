@@ -196,10 +196,15 @@ end
 
 # A job's record (status.py) as a worker takes and finishes it, for payloads that carry
 # an id (ours; a payload Ruby rebuilt has none and costs nothing here). ARGV from ``at``:
-# job record key prefix, now (ISO), worker id, status TTL (seconds).
+# job record key prefix, now (ISO), worker id, status TTL (seconds), then (finish only)
+# the kept result: job id ('' for none), its return value (JSON), its TTL (seconds).
 # start: the job was cancelled -> false (the worker drops it, unperformed); else running.
-# finish: running -> finished / failed (a failure, a retry or a kept result was written
-# by the job process already, and is left as it is).
+# finish: a job that succeeded with a result handed to the worker -> finished with its
+# return value, kept for the result's TTL (status.mark_result's fields, whatever the
+# status was); else running -> finished / failed (a failure, a retry or a result stored
+# by the job process already, is left as it is). The result's writes are pcalls: a TTL
+# Redis refuses (a bad setting) must never fail the script, which the worker would
+# retry, with the same result, forever; the record then keeps the TTL it had.
 _JOB_RECORD = """
 local function start_job_record(decoded, queue, at)
   local id = type(decoded) == 'table' and decoded['id']
@@ -217,7 +222,17 @@ local function start_job_record(decoded, queue, at)
   redis.call('EXPIRE', key, ARGV[at + 3])
   return true
 end
+local function keep_result(at)
+  local id = ARGV[at + 4]
+  if not id or #id == 0 or #id > 64 or not string.match(id, '^[%w_%-]+$') then return false end
+  local key = ARGV[at] .. id
+  local set = redis.pcall('HSET', key, 'status', 'finished', 'finished_at', ARGV[at + 1], 'return_value', ARGV[at + 5])
+  if type(set) == 'table' and set.err then return false end
+  redis.pcall('EXPIRE', key, ARGV[at + 6])
+  return true
+end
 local function finish_job_record(record, failed, at)
+  if not failed and keep_result(at) then return end
   local id = string.match(record, ',"id":"([%w_%-]+)"}}$')
   if not id or #id > 64 then return end
   local key = ARGV[at] .. id
@@ -334,7 +349,7 @@ return 1
 # a job is never only in a process's memory, and one round trip serves both.
 # KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
 # ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
-# ('' for none), its four history arguments (count_in_history), the four job record
+# ('' for none), its four history arguments (count_in_history), the seven job record
 # arguments (_JOB_RECORD), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
 # to the matching known queues, sorted; duplicates are skipped.
 # The finished record is deleted and counted only if it is still there (FINISH_JOB).
@@ -366,7 +381,7 @@ local function glob_pattern(glob)
   return '^' .. p .. '$'
 end
 local names, seen, known = {}, {}, nil
-for i = 13, #ARGV do
+for i = 16, #ARGV do
   local want = ARGV[i]
   if string.find(want, '[%*%?]') then
     if not known then known = redis.call('SMEMBERS', KEYS[2]); table.sort(known) end
@@ -400,7 +415,7 @@ return nil
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
 # KEYS: worker:<id>, then the counters to increment. ARGV: expected record, then with
-# counters its four history arguments (count_in_history) and the four job record
+# counters its four history arguments (count_in_history) and the seven job record
 # arguments (_JOB_RECORD).
 # Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
 # not an integer is left as it is, as in RESERVE.

@@ -10,6 +10,7 @@ same hashes (``tasks/results.py``). Reading them back is ``handle.py``'s.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.utils import timezone
@@ -57,6 +58,26 @@ def add_scheduled(pipe: Pipeline, job_id: str, name: str, queue: str, epoch: int
     fields = {"status": SCHEDULED, "job": name, "queue_name": queue, "enqueued_at": now_text(), "run_after": epoch}
     pipe.hset(record, mapping=fields)  # type: ignore[arg-type]  # str and int values
     pipe.expire(record, ttl() + max(0, epoch - int(timezone.now().timestamp())))
+
+
+@dataclass(frozen=True)
+class Result:
+    """A job's return value (JSON), kept ``seconds``: what ``mark_result`` writes.
+
+    Handed to whoever finishes the job's record, so that script call writes it too
+    (``result_args``): a fork-per-job job process then needs no connection of its own.
+    """
+
+    job_id: str
+    encoded: str
+    seconds: int
+
+
+def result_args(result: Result | None) -> list[str | int]:
+    """The three result arguments of RESERVE and FINISH_JOB (``scripts._JOB_RECORD``): id ('' for none), value, TTL."""
+    if result is None:
+        return ["", "", 0]
+    return [result.job_id, result.encoded, result.seconds]
 
 
 def mark_result(job_id: str, encoded_value: str, seconds: int) -> None:

@@ -129,10 +129,11 @@ def _work_jobs(
         title.processing(current.queue, current.name)
         # Redis away after the job: retry while our worker lives; if it is gone, the
         # record stays in Redis for pruning, and an orphan must not linger forever.
-        failed = perform.work(current, worker_id, give_up=worker_gone, finish_record=not hand_back)
-        channel.done(failed if hand_back else None)
-        if hand_back and not channel.await_finished(worker_gone, AWAIT_FINISHED_SECONDS):
-            _finish_unless_finished(current, worker_id, failed)
+        if hand_back:
+            _work_and_hand_back(current, worker_id, worker_gone, channel)
+        else:
+            perform.work(current, worker_id, give_up=worker_gone)
+            channel.done()
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
             return
@@ -142,15 +143,28 @@ def _work_jobs(
         channel.started(limits.timeout_for(current, default_timeout))
 
 
-def _finish_unless_finished(reservation: inflight.Reservation, worker_id: str, failed: bool) -> None:
+def _work_and_hand_back(
+    reservation: inflight.Reservation, worker_id: str, worker_gone: Callable[[], bool], channel: ChildChannel
+) -> None:
+    """Work the job and hand its record back, with its result if the pipe takes it (else it
+    is stored here); finish the record here if the worker does not say it did."""
+    finished = perform.work_and_hand_back(reservation, worker_id, worker_gone, hand_up_to=channel.result_room())
+    result = finished.result
+    channel.done(finished.failed, result.encoded if result else None, result.seconds if result else 0)
+    if not channel.await_finished(worker_gone, AWAIT_FINISHED_SECONDS):
+        _finish_unless_finished(finished, worker_id)
+
+
+def _finish_unless_finished(finished: inflight.Finished, worker_id: str) -> None:
     """The worker did not say it finished our record (it died, let us go, or is stuck): do it here.
 
     Else pruning would take a job that ran to the end for a dirty exit, and requeue it
     (``DIRTY_EXIT = "requeue"``) or record it as failed. The record goes only if still
-    there, so if the worker finished it after all nothing is counted twice. One attempt:
-    with Redis away, it stays for the worker or for pruning.
+    there, so if the worker finished it after all nothing is counted twice; the result
+    handed over goes with it, in the same call. One attempt: with Redis away, it stays
+    for the worker or for pruning.
     """
-    finish = functools.partial(inflight.finish, worker_id, reservation.record, failed)
+    finish = functools.partial(inflight.finish, worker_id, finished.record, finished.failed, result=finished.result)
     reconnect.until_done(finish, "finishing the job", give_up=lambda: True)
 
 

@@ -1,14 +1,18 @@
 """The parent's handle on a forked job process: spawn, messages, kill, reap.
 
 The child tells the parent over a pipe when it starts a job (with the job's timeout)
-and when the job's record is finished, so the parent knows whether a job was in
-flight when the child exited, without asking Redis. The parent asks the child to take
+and when the job is done (with its result, if kept and small: the parent stores it as it
+finishes the record), so the parent knows whether a job was in flight when the child
+exited, without asking Redis. The parent asks the child to take
 no further job (``--jobs-per-fork``) over a second pipe; a pre-forked child gets its
 first job's record over that pipe too (length-prefixed), before any stop request.
 """
 
 from __future__ import annotations
 
+import fcntl
+import logging
+import math
 import os
 import select
 import signal
@@ -18,6 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn, Protocol
 
+logger = logging.getLogger(__name__)
+
 NO_TIMEOUT = "-"
 HEADER = struct.Struct(">I")  # length of a handed-over job record
 # A record is handed over only if the pipe takes it whole at once (a pipe holds 64 KiB
@@ -25,6 +31,15 @@ HEADER = struct.Struct(">I")  # length of a handed-over job record
 MAX_HANDED = 60_000
 # Parent to child, after the child handed its record back: the record is finished.
 FINISHED = b"k"
+# A job's result goes with its "done" message only if the message fits whole in the
+# pipe's free room (a pipe holds 64 KiB on Linux; less when the user's pipes take more
+# than /proc/sys/fs/pipe-user-pages-soft): one write that never blocks, whether the
+# parent reads at that moment or not (stopped, busy, dead), and that arrives whole. A
+# larger result is stored by the child itself, as it costs a connection anyway.
+MAX_RESULT_HANDED = 60_000
+PIPE_HEADROOM = 512  # what else may sit unread in the pipe (a "s"/"r" message), and the header
+# The most the parent buffers of one message: more is not ours (garbage from a dying child).
+MAX_MESSAGE = MAX_RESULT_HANDED + PIPE_HEADROOM
 PARENT_CHECK_SECONDS = 0.05  # a child awaiting word checks this often that its parent lives
 STATUS_LOST = -1  # an exited job process whose wait status is not known (e.g. its fork server died)
 
@@ -38,10 +53,28 @@ class ChildChannel:
     def started(self, timeout: float | None) -> None:
         self._send(b"s %s\n" % (NO_TIMEOUT if timeout is None else repr(float(timeout))).encode())
 
-    def done(self, failed: bool | None = None) -> None:
+    def done(self, failed: bool | None = None, value: str | None = None, seconds: int = 0) -> None:
         """The job is over; ``failed`` is None if the child finished its record, else the
-        parent finishes it (``inflight.Finished``) and this says whether the job failed."""
-        self._send(b"d\n" if failed is None else b"d %d\n" % failed)
+        parent finishes it (``inflight.Finished``) and this says whether the job failed.
+
+        ``value``: a succeeded job's result (JSON, one line, at most ``result_room()``
+        bytes) for the parent to keep ``seconds`` as it finishes the record.
+        """
+        if failed is None:
+            self._send(b"d\n")
+        elif value is None or failed:
+            self._send(b"d %d\n" % failed)
+        else:
+            encoded = value.encode()
+            self._send(b"d 0 %d %d %s\n" % (seconds, len(encoded), encoded))
+
+    def result_room(self) -> int:
+        """The largest result ``done`` may carry: what the pipe takes at once, at most MAX_RESULT_HANDED."""
+        try:
+            capacity = fcntl.fcntl(self.to_parent, fcntl.F_GETPIPE_SZ)
+        except (AttributeError, OSError):  # not Linux: only PIPE_BUF is promised
+            capacity = select.PIPE_BUF
+        return max(0, min(MAX_RESULT_HANDED, capacity - PIPE_HEADROOM))
 
     def await_finished(self, parent_gone: Callable[[], bool], seconds: float) -> bool:
         """After ``done(failed)``: True once the parent says it finished the record.
@@ -85,9 +118,11 @@ class ChildChannel:
 
 @dataclass(frozen=True)
 class Message:
-    kind: str  # "s" (job started), "d" (job done) or "r" (pre-forked child got its job)
+    kind: str  # "s" (job started), "d" (job done), "r" (pre-forked child got its job), "" (garbled)
     timeout: float | None = None  # "s": the job's timeout
     failed: bool | None = None  # "d": whether the job failed, if the parent must finish its record
+    value: str | None = None  # "d": a succeeded job's result (JSON) for the parent to keep
+    seconds: int = 0  # "d": how long to keep it
 
 
 class JobProcess:
@@ -150,7 +185,10 @@ class JobProcess:
         except BlockingIOError:
             pass
         *lines, self._buffer = self._buffer.split(b"\n")
-        return [_parse(line) for line in lines if line]
+        if len(self._buffer) > MAX_MESSAGE:  # no line of ours is that long
+            self._buffer = b""
+            lines.append(b"")  # say it: a garbled message
+        return [_parse(line) for line in lines]
 
     def ask_to_stop(self) -> None:
         """Ask the child to take no further job (it finishes the current one)."""
@@ -293,8 +331,39 @@ def _read_exact(fd: int, size: int) -> bytes | None:
 
 
 def _parse(line: bytes) -> Message:
-    kind, _, rest = line.decode().partition(" ")
-    if kind == "d":
-        return Message(kind, failed=None if rest == "" else rest == "1")
-    timeout = None if rest in ("", NO_TIMEOUT) else float(rest)
-    return Message(kind, timeout)
+    """One message; ``Message("")`` for a line that is none of ours (a dying child's garbage)."""
+    kind, _, rest = line.partition(b" ")
+    if kind == b"d":
+        return _parse_done(rest)
+    if kind == b"r" and not rest:
+        return Message("r")
+    if kind == b"s":
+        try:
+            timeout = None if rest in (b"", NO_TIMEOUT.encode()) else float(rest)
+        except ValueError:
+            timeout = math.nan
+        if timeout is None or math.isfinite(timeout):
+            return Message("s", timeout)
+    logger.warning("A job process sent a garbled message (%d bytes): ignored", len(line))
+    return Message("")
+
+
+def _parse_done(rest: bytes) -> Message:
+    """``d`` / ``d <failed>`` / ``d 0 <seconds> <length> <value>``; a result that does not
+    check out (cut short, not text, no TTL) is dropped: the job is done all the same."""
+    flag, _, result = rest.partition(b" ")
+    if flag not in (b"", b"0", b"1") or (result and flag != b"0"):
+        logger.warning("A job process sent a garbled message (%d bytes): ignored", len(rest) + 2)
+        return Message("")
+    if not flag:
+        return Message("d")
+    if not result:
+        return Message("d", failed=flag == b"1")
+    seconds, length, value = [*result.split(b" ", 2), b"", b""][:3]
+    try:
+        if len(value) == int(length) and int(seconds) > 0:
+            return Message("d", failed=False, value=value.decode(), seconds=int(seconds))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    logger.warning("A job process sent a garbled result (%d bytes): its job is finished without it", len(value))
+    return Message("d", failed=False)

@@ -23,9 +23,10 @@ from ..exceptions import (
     UndecodableError,
     UnknownJobError,
 )
-from ..inflight import Reservation, finish, report_failure
+from ..inflight import Finished, Reservation, finish, report_failure
 from ..payload import ID_KEY, dumps
 from ..signals import job_finished, job_started, send
+from ..status import Result
 
 if TYPE_CHECKING:
     from ..job import Job
@@ -57,8 +58,37 @@ def work(
     """Perform and report ``reservation`` (within ``limits``, e.g. a timer); True if it failed.
 
     With ``finish_record`` False the job's record is left for the worker's next reserve
-    to finish (``inflight.Finished``): a job that fails is still recorded here.
+    to finish (``inflight.Finished``): a job that fails is still recorded here, and a
+    result kept here too (``work_and_hand_back`` hands it over instead).
     """
+    return _work(reservation, worker_id, give_up, limits, finish_record, hand_up_to=0).failed
+
+
+def work_and_hand_back(
+    reservation: Reservation,
+    worker_id: str,
+    give_up: Callable[[], bool] = lambda: False,
+    limits: AbstractContextManager[Any] | None = None,
+    hand_up_to: int | None = None,
+) -> Finished:
+    """Perform and report ``reservation``, leaving its record to the caller's worker: what it passes to
+    the call that finishes it, with the result to keep if its JSON takes at most ``hand_up_to``
+    bytes (None: any size); a larger one is stored here, as ``work`` does.
+
+    So that call stores the result too: no round trip of its own, and in a job process
+    forked for one job no Redis connection at all.
+    """
+    return _work(reservation, worker_id, give_up, limits, False, hand_up_to)
+
+
+def _work(
+    reservation: Reservation,
+    worker_id: str,
+    give_up: Callable[[], bool],
+    limits: AbstractContextManager[Any] | None,
+    finish_record: bool,
+    hand_up_to: int | None,
+) -> Finished:
     label, started = job_label(reservation), time.monotonic()
     logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
     try:
@@ -66,10 +96,12 @@ def work(
             error, job, value = perform(reservation, worker_id)
     except (JobTimeoutError, JobTerminatedError) as exc:  # the timer fired outside the job itself
         error, job, value = exc, registry.find(reservation.name), hooks.SKIPPED
-    outcome = "done"
+    outcome, result = "done", None
     if error is None:
         done_payload = reservation.failure_payload()
-        reconnect.until_done(lambda: succeeded(job, done_payload, value), "unique release", give_up)
+        result = reconnect.until_done(
+            lambda: succeeded(job, done_payload, value, hand_up_to), "unique release", give_up
+        )
     else:
         recorded_as = report_failure(error, reservation, worker_id, job, give_up)
         # The failure's digest as resque_failed and the admin show it, to match this line with the record.
@@ -88,7 +120,7 @@ def work(
         time.monotonic() - started,
         "" if done is not None else " (its record stays in Redis)",
     )
-    return error is not None
+    return Finished(reservation.record, error is not None, result)
 
 
 def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | None, Job | None, Any]:
@@ -114,27 +146,52 @@ def perform(reservation: Reservation, worker_id: str) -> tuple[BaseException | N
     return None, job, value
 
 
-def succeeded(job: Job | None, payload: dict[str, Any], value: Any = hooks.SKIPPED) -> None:
-    """After a success: release the unique lock, forget the retry count, keep the result."""
+def succeeded(
+    job: Job | None, payload: dict[str, Any], value: Any = hooks.SKIPPED, hand_up_to: int | None = 0
+) -> Result | None:
+    """After a success: release the unique lock, forget the retry count, keep the result.
+
+    The result is returned instead of stored when its JSON fits in ``hand_up_to`` bytes
+    (None: any size), for the call that finishes the job's record (``keep_result``).
+    """
     unique.release(job, payload)
     if job is not None and job.retry_policy is not None:
         retry.forget(job.name, payload)
     job_id = payload.get(ID_KEY)
     if value is not hooks.SKIPPED and handle.is_valid_id(job_id):
-        keep_result(job, str(job_id), value)
+        return keep_result(job, str(job_id), value, hand_up_to)
+    return None
 
 
-def keep_result(job: Job | None, job_id: str, value: Any) -> None:
-    """Store the return value as JSON, if the job's results are kept (``status.result_ttl``)."""
+def keep_result(job: Job | None, job_id: str, value: Any, hand_up_to: int | None = 0) -> Result | None:
+    """Store the return value as JSON, if the job's results are kept (``status.result_ttl``);
+    or return it, to be stored with the job's record, when it takes at most ``hand_up_to`` bytes."""
     seconds = status.result_ttl(job)
     if not seconds:
-        return
+        return None
     try:
         encoded = dumps(value)
     except (TypeError, ValueError) as exc:
         logger.warning("Job %s returned a value that is not JSON; no result kept: %s", job_id, exc)
-        return
+        return None
+    if _fits(encoded, hand_up_to):
+        return Result(job_id, encoded, seconds)
     status.mark_result(job_id, encoded, seconds)
+    return None
+
+
+def _fits(encoded: str, limit: int | None) -> bool:
+    """Whether a result can be handed over: UTF-8 text of at most ``limit`` bytes (None: any)
+    on one line (compact JSON has no raw newline; the check keeps the pipe's messages lines)."""
+    if limit is not None and (len(encoded) > limit or "\n" in encoded):  # a byte per character at least
+        return False
+    if encoded.isascii():
+        return True
+    try:
+        size = len(encoded.encode())
+    except UnicodeEncodeError:  # a lone surrogate: stored here, as before (where it fails)
+        return False
+    return limit is None or size <= limit
 
 
 def resolve(reservation: Reservation) -> tuple[Payload, Job]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import DirtyExitError, ResqueError
 from ..inflight import Finished, Reservation
-from .fork import JobProcess, describe_exit
+from ..status import Result
+from .fork import JobProcess, Message, describe_exit
 from .limits import ProcessLimits
 from .perform import job_id_of
 
@@ -66,10 +67,16 @@ class ChildWatch:
                 self.in_flight = False
                 self.limits.stop()
                 if message.failed is not None:
-                    self.handed_back = Finished(self.record, message.failed)
+                    self.handed_back = Finished(self.record, message.failed, self.result_of(message))
             elif message.kind == "s":
                 self.in_flight = True
                 self.limits.start(message.timeout)
+
+    def result_of(self, message: Message) -> Result | None:
+        """The result a "done" message carries, to keep as the record is finished: for our job's id only."""
+        if message.failed or message.value is None or self.job_id is None:
+            return None
+        return Result(self.job_id, message.value, message.seconds)
 
     def act_on_signals(self) -> None:
         intent = self.worker.intent

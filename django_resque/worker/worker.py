@@ -199,8 +199,8 @@ class Worker:
         title.processing(reservation.queue, reservation.name)
         try:
             give_up = lambda: self.intent.forced >= 2  # noqa: E731
-            failed = perform.work(reservation, self.id, give_up, inline_limits, finish_record=False)
-            self.finished = inflight.Finished(reservation.record, failed)
+            # The record and the result, if kept, go with the next reserve (any size: no pipe here).
+            self.finished = perform.work_and_hand_back(reservation, self.id, give_up, inline_limits)
         finally:
             self.flags.on_kill_request = None
         self.intent.take_kill_request()
@@ -213,7 +213,7 @@ class Worker:
     def finish_now(self) -> None:
         """Finish the last job's record without waiting for a reserve (pausing, stopping)."""
         if self.finished is not None:
-            inflight.finish(self.id, self.finished.record, self.finished.failed)
+            inflight.finish(self.id, self.finished.record, self.finished.failed, result=self.finished.result)
             self.record_finished()
 
     def record_finished(self) -> None:

@@ -224,6 +224,19 @@ def doubled(value: int) -> dict[str, int]:
     return {"doubled": value * 2}
 
 
+@job(queue="test", result_ttl=600)
+def sized(length: int) -> str:
+    """Returns a text of ``length`` characters, kept (results handed over a pipe or not)."""
+    return "x" * length
+
+
+@job(queue="test", result_ttl=600)
+def sleepy_result(seconds: float, tag: str) -> dict[str, str]:
+    """As ``sleepy``, then returns a value kept for 10 minutes."""
+    sleepy(seconds, tag)
+    return {"slept": tag}
+
+
 @job
 class RetryingClassJob:
     queue = "classy"

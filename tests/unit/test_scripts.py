@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from django_resque import inflight, keys, queue, scripts
+from django_resque import inflight, keys, queue, scripts, status
 from django_resque.connection import get_redis
 
 
@@ -115,3 +115,48 @@ def test_an_identical_next_job_never_gets_the_finished_record(fake_redis, monkey
     assert json.loads(first.record)["run_at"] == "2027-01-15T08:00:00Z"
     assert json.loads(second.record)["run_at"] == "2027-01-15T08:00:01Z"  # one second later, only here
     assert third.record == first.record
+
+
+def _reserve_with_id(job_id: str) -> inflight.Reservation:
+    _push("q", b'{"class":"A","args":[],"id":"%s"}' % job_id.encode())
+    return inflight.reserve("w", ["q"])
+
+
+def test_finishing_a_record_with_a_result_keeps_it_as_mark_result_does(fake_redis):
+    """RESERVE and FINISH_JOB both: status, finished_at and the value, for the result's TTL."""
+    first = _reserve_with_id("a1")
+    inflight.reserve("w", ["q"], inflight.Finished(first.record, False, status.Result("a1", "[1]", 300)))
+    second = _reserve_with_id("b2")
+    assert inflight.finish("w", second.record, False, result=status.Result("b2", '"two"', 400))
+    for job_id, value, ttl in (("a1", b"[1]", 300), ("b2", b'"two"', 400)):
+        record = fake_redis.hgetall(keys.job_record(job_id))
+        assert (record[b"status"], record[b"return_value"], record[b"attempt"]) == (b"finished", value, b"1")
+        assert record[b"finished_at"] >= record[b"started_at"]
+        assert ttl - 10 < fake_redis.ttl(keys.job_record(job_id)) <= ttl
+    assert fake_redis.get(keys.stat("processed")) == b"2"
+
+
+def test_a_result_is_never_kept_for_a_failed_job_nor_for_a_record_no_longer_ours(fake_redis):
+    failed = _reserve_with_id("f1")
+    inflight.reserve("w", ["q"], inflight.Finished(failed.record, True, status.Result("f1", "[1]", 300)))
+    assert inflight.finish("w", failed.record, True, result=status.Result("f1", "[1]", 300)) is False
+    _reserve_with_id("t1")
+    taken = fake_redis.get(keys.worker("w"))
+    fake_redis.set(keys.worker("w"), b"a pruner's")
+    assert not inflight.finish("w", taken, False, result=status.Result("t1", "[1]", 300))
+    assert inflight.reserve("w", ["q"], inflight.Finished(taken, False, status.Result("t1", "[1]", 300))) is None
+    assert fake_redis.hget(keys.job_record("f1"), "status") == b"failed"
+    assert fake_redis.hget(keys.job_record("t1"), "status") == b"running"
+    assert fake_redis.hget(keys.job_record("f1"), "return_value") is None
+    assert fake_redis.hget(keys.job_record("t1"), "return_value") is None
+
+
+def test_a_result_redis_refuses_never_fails_the_finish(fake_redis):
+    """Else the worker would retry the same reserve forever: the job is finished, without it."""
+    first = _reserve_with_id("e1")
+    fake_redis.expire(keys.job_record("e1"), 1000)
+    refused = status.Result("e1", "[1]", "soon")  # type: ignore[arg-type]  # what a bad setting may give
+    assert inflight.finish("w", first.record, False, result=refused)
+    record = fake_redis.hgetall(keys.job_record("e1"))
+    assert (record[b"status"], record[b"return_value"]) == (b"finished", b"[1]")
+    assert 990 < fake_redis.ttl(keys.job_record("e1")) <= 1000

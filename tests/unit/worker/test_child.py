@@ -11,10 +11,13 @@ import pytest
 from django.core.cache import caches
 from django.db import connections
 
+import django_resque
+from django_resque import inflight, keys
 from django_resque.worker import child, fork_server
 from django_resque.worker.fork import JobProcess
 from django_resque.worker.fork_server import ForkServer
 from tests.integration.worker.conftest import parent_of
+from tests.support import jobs
 
 
 def _reporting(write_end: int, inherited_connections: bool):
@@ -103,3 +106,49 @@ def test_a_job_process_of_a_dead_fork_server_still_sees_its_worker_alive():
         server.sock.close()
         for fd in (read_end, write_end, go_read, go_write):
             os.close(fd)
+
+
+class _Channel:
+    """A job process's channel to a worker that says "finished" (``word``) or not."""
+
+    def __init__(self, word: bool, room: int = 60_000) -> None:
+        self.word, self.room, self.sent = word, room, []
+
+    def result_room(self) -> int:
+        return self.room
+
+    def done(self, failed=None, value=None, seconds=0) -> None:
+        self.sent.append((failed, value, seconds))
+
+    def await_finished(self, parent_gone, seconds) -> bool:
+        return self.word
+
+
+def _hand_back(channel: _Channel, job, *args):
+    queued = job.delay(*args)
+    reservation = inflight.reserve("w:1:test", ["test"])
+    child._work_and_hand_back(reservation, "w:1:test", lambda: False, channel)
+    return queued.id
+
+
+def test_a_result_goes_to_the_worker_which_stores_it_as_it_finishes_the_record(fake_redis):
+    channel = _Channel(word=True)
+    job_id = _hand_back(channel, jobs.doubled, 4)
+    assert channel.sent == [(False, '{"doubled":8}', 600)]
+    assert django_resque.fetch(job_id).status == "running"  # the worker's next reserve does the rest
+    assert fake_redis.get(keys.worker("w:1:test")) is not None
+
+
+def test_without_the_workers_word_the_job_process_finishes_its_record_with_the_result(fake_redis):
+    job_id = _hand_back(_Channel(word=False), jobs.doubled, 5)
+    done = django_resque.fetch(job_id)
+    assert (done.status, done.result) == ("finished", {"doubled": 10})
+    assert 590 < fake_redis.ttl(keys.job_record(job_id)) <= 600
+    assert fake_redis.get(keys.worker("w:1:test")) is None and fake_redis.get(keys.stat("processed")) == b"1"
+
+
+def test_a_result_larger_than_the_pipe_takes_is_stored_by_the_job_process(fake_redis):
+    channel = _Channel(word=True, room=10)
+    job_id = _hand_back(channel, jobs.sized, 20)
+    assert channel.sent == [(False, None, 0)]
+    assert django_resque.fetch(job_id).result == "x" * 20

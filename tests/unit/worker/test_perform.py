@@ -7,11 +7,13 @@ import logging
 
 import pytest
 
-from django_resque import inflight, keys, signals
+import django_resque
+from django_resque import inflight, keys, signals, status
 from django_resque.exceptions import JobTimeoutError
 from django_resque.failure import api
 from django_resque.worker import limits, perform
 from django_resque.worker.limits import InlineLimits
+from tests.support import jobs
 from tests.support.jobs import DONE_KEY
 
 
@@ -155,3 +157,63 @@ def test_inline_limits_touch_sigalrm_only_when_a_limit_is_armed():
         assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+# Results handed to whoever finishes the record (fork per job, --no-fork) -----------------
+
+
+def _reserve_job(job, *args) -> tuple[str, inflight.Reservation]:
+    queued = job.delay(*args)
+    return queued.id, inflight.reserve("w:1:test", ["test"])
+
+
+def test_a_result_handed_back_is_not_stored_until_the_record_is_finished_with_it(fake_redis):
+    job_id, got = _reserve_job(jobs.doubled, 21)
+    finished = perform.work_and_hand_back(got, "w:1:test", hand_up_to=100)
+    assert finished == inflight.Finished(got.record, False, status.Result(job_id, '{"doubled":42}', 600))
+    assert django_resque.fetch(job_id).status == "running"  # nothing written by the job's side
+    inflight.reserve("w:1:test", ["test"], finished)
+    done = django_resque.fetch(job_id)
+    assert (done.status, done.result) == ("finished", {"doubled": 42})
+    assert 590 < fake_redis.ttl(keys.job_record(job_id)) <= 600  # the result's TTL, not STATUS_TTL
+
+
+def test_a_result_too_large_to_hand_back_is_stored_by_the_job_process(fake_redis):
+    job_id, got = _reserve_job(jobs.sized, 101)
+    finished = perform.work_and_hand_back(got, "w:1:test", hand_up_to=100)
+    assert finished.result is None
+    assert django_resque.fetch(job_id).result == "x" * 101
+    inflight.reserve("w:1:test", ["test"], finished)  # the record finished as before: the result stays
+    assert (django_resque.fetch(job_id).status, django_resque.fetch(job_id).result) == ("finished", "x" * 101)
+
+
+@pytest.mark.parametrize(("length", "limit", "handed"), [(98, 100, True), (99, 100, False), (10_000, None, True)])
+def test_the_bound_counts_the_result_in_bytes_and_none_is_no_bound(fake_redis, length, limit, handed):
+    _job_id, got = _reserve_job(jobs.sized, length)  # JSON: two quotes more
+    assert (perform.work_and_hand_back(got, "w:1:test", hand_up_to=limit).result is not None) is handed
+
+
+def test_a_result_that_is_not_json_is_a_warning_and_nothing_is_handed_back(fake_redis, monkeypatch, caplog):
+    job_id, got = _reserve_job(jobs.doubled, 1)
+    monkeypatch.setattr("tests.support.jobs.doubled.perform", lambda *a, **k: {1, 2})
+    with caplog.at_level(logging.WARNING, logger="django_resque.worker.perform"):
+        finished = perform.work_and_hand_back(got, "w:1:test", hand_up_to=100)
+    assert finished == inflight.Finished(got.record, False)
+    assert "returned a value that is not JSON; no result kept" in caplog.text
+    inflight.reserve("w:1:test", ["test"], finished)
+    assert (django_resque.fetch(job_id).status, django_resque.fetch(job_id).has_result) == ("finished", False)
+
+
+def test_a_failed_job_hands_back_no_result(fake_redis, settings):
+    settings.RESQUE = {**settings.RESQUE, "RESULT_TTL": 600}
+    job_id, got = _reserve_job(jobs.explode, "x")
+    finished = perform.work_and_hand_back(got, "w:1:test", hand_up_to=100)
+    assert finished == inflight.Finished(got.record, True)
+    assert django_resque.fetch(job_id).status == "failed"
+
+
+def test_work_leaving_the_record_still_stores_the_result_itself(fake_redis):
+    """``--jobs-per-fork`` children finish their records themselves; a caller of work() has no hand-back."""
+    job_id, got = _reserve_job(jobs.doubled, 2)
+    assert perform.work(got, "w:1:test", finish_record=False) is False
+    assert django_resque.fetch(job_id).result == {"doubled": 4}

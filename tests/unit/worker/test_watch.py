@@ -10,6 +10,7 @@ import pytest
 from django_resque import keys
 from django_resque.exceptions import DirtyExitError, JobTimeoutError
 from django_resque.inflight import Finished, parse_record
+from django_resque.status import Result
 from django_resque.worker.fork import JobProcess
 from django_resque.worker.watch import ChildWatch
 from django_resque.worker.worker import Worker, WorkerOptions
@@ -73,3 +74,43 @@ def test_a_timed_out_job_says_so():
     watch = _watch(lambda channel: os._exit(0))
     watch.limits.timed_out, watch.limits.timeout = True, 2
     assert isinstance(watch.exit_error(), JobTimeoutError)
+
+
+RECORD_WITH_ID = b'{"queue":"test","run_at":"x","payload":{"class":"tests.support.jobs.doubled","args":[1],"id":"j1"}}'
+
+
+def _handed_back_with_garbage_first(channel):
+    channel.received()
+    os.write(channel.to_parent, b"\xff garbage\ns 1e999\nd 7\n")  # a dying process's, say
+    channel.done(failed=False, value='{"doubled":2}', seconds=600)
+    os._exit(0)
+
+
+def _handed_back_failed(channel):
+    channel.received()
+    channel.done(failed=True, value='{"doubled":2}', seconds=600)
+    os._exit(0)
+
+
+def _watch_record(target, record: bytes) -> ChildWatch:
+    worker = Worker(WorkerOptions(queues=["test"]))
+    worker.flags.install()
+    process = JobProcess.spawn(target)
+    watch = ChildWatch(worker, process, parse_record(record), None)
+    try:
+        watch.run()
+        process.reap(block=True)
+    finally:
+        process.close()
+        worker.flags.close()
+    return watch
+
+
+def test_a_result_handed_back_is_kept_for_the_reserved_jobs_id_garbage_notwithstanding():
+    watch = _watch_record(_handed_back_with_garbage_first, RECORD_WITH_ID)
+    assert watch.handed_back == Finished(RECORD_WITH_ID, False, Result("j1", '{"doubled":2}', 600))
+
+
+def test_no_result_is_kept_for_a_failed_job_or_a_payload_without_an_id():
+    assert _watch_record(_handed_back_failed, RECORD_WITH_ID).handed_back == Finished(RECORD_WITH_ID, True)
+    assert _watch_record(_handed_back_with_garbage_first, RECORD).handed_back == Finished(RECORD, False)

@@ -11,6 +11,7 @@ import pytest
 import redis
 import setproctitle
 
+import django_resque
 from django_resque import inflight, keys, pruning, workers
 from django_resque.worker.worker import Worker, WorkerOptions
 from tests.support import jobs
@@ -262,3 +263,14 @@ def test_after_an_announcement_it_reserves_over_the_announced_queues_once(fake_r
     worker.step()  # "c" alone: the error spends it
     worker.step()  # everything again
     assert asked == [["a", "b", "c"], ["c"], ["a", "b", "c"]]
+
+
+def test_no_fork_passes_a_result_to_its_own_next_reserve(fake_redis, monkeypatch):
+    queued = jobs.doubled.delay(3)
+    worker = Worker(WorkerOptions(queues=["test"], burst=True, fork=False))
+    stored = []
+    monkeypatch.setattr("django_resque.status.mark_result", lambda *args: stored.append(args))
+    worker.perform_inline(inflight.reserve(worker.id, ["test"]))
+    assert worker.finished.result.encoded == '{"doubled":6}' and stored == []
+    worker.work()
+    assert django_resque.fetch(queued.id).result == {"doubled": 6}
