@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import redis
+
 from . import delayed
 from . import status as store
 from .decoding import loads, to_int, to_text
@@ -157,7 +159,10 @@ def fetch(job_id: str) -> JobHandle:
     """The job with this id as Redis knows it, in any process; ``unknown`` (with a reason) if not known."""
     if not is_valid_id(job_id):
         return JobHandle(str(job_id)[:64], store.UNKNOWN, reason="not a job id (1 to 64 of A-Z a-z 0-9 _ -)")
-    fields = store.load(job_id)
+    try:
+        fields = store.load(job_id)
+    except redis.ResponseError:  # WRONGTYPE: another program's key under our record's name
+        return JobHandle(job_id, store.UNKNOWN, reason="its record's key holds something else (not a hash)")
     if not fields:
         return _without_record(job_id)
     return from_record(job_id, {to_text(key): to_text(value) for key, value in fields.items()})

@@ -204,13 +204,15 @@ end
 # status was); else running -> finished / failed (a failure, a retry or a result stored
 # by the job process already, is left as it is). The result's writes are pcalls: a TTL
 # Redis refuses (a bad setting) must never fail the script, which the worker would
-# retry, with the same result, forever; the record then keeps the TTL it had.
+# retry, with the same result, forever; the record then keeps the TTL it had. For the
+# same reason a record key that is not a hash (another program's) is left alone.
 _JOB_RECORD = """
 local function start_job_record(decoded, queue, at)
   local id = type(decoded) == 'table' and decoded['id']
   if type(id) ~= 'string' or #id > 64 or not string.match(id, '^[%w_%-]+$') then return true end
   local key = ARGV[at] .. id
-  local status = redis.call('HGET', key, 'status')
+  local status = redis.pcall('HGET', key, 'status')
+  if type(status) == 'table' then return true end  -- not a hash (another program's key): no record
   if status == 'cancelled' then return false end
   if status then
     redis.call('HDEL', key, 'finished_at', 'exception', 'error', 'failure', 'return_value', 'run_after')
@@ -236,7 +238,7 @@ local function finish_job_record(record, failed, at)
   local id = string.match(record, ',"id":"([%w_%-]+)"}}$')
   if not id or #id > 64 then return end
   local key = ARGV[at] .. id
-  if redis.call('HGET', key, 'status') ~= 'running' then return end
+  if redis.pcall('HGET', key, 'status') ~= 'running' then return end  -- an error reply is a table
   redis.call('HSET', key, 'status', failed and 'failed' or 'finished', 'finished_at', ARGV[at + 1])
   redis.call('EXPIRE', key, ARGV[at + 3])
 end
@@ -489,9 +491,10 @@ return 1
 # A job over (finished, failed, cancelled; Tasks' SUCCESSFUL, FAILED) is left as it is;
 # a running one too, with kill marked if asked. Any other (no record: queued; scheduled,
 # retry scheduled) is marked cancelled: the worker that takes it drops it unperformed.
-# Returns the status before ("" for none).
+# Returns the status before ("" for none, "unreadable" for a key that is not a hash).
 CANCEL_JOB = """
-local status = redis.call('HGET', KEYS[1], 'status') or ''
+local status = redis.pcall('HGET', KEYS[1], 'status') or ''
+if type(status) == 'table' then return 'unreadable' end  -- not a hash: another program's key, left alone
 if status == 'finished' or status == 'failed' or status == 'cancelled' or status == 'SUCCESSFUL'
   or status == 'FAILED' then return status end
 if status == 'running' or status == 'RUNNING' then

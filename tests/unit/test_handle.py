@@ -172,6 +172,20 @@ def test_finishing_in_the_next_reserve_writes_the_status_too(fake_redis):
     assert django_resque.fetch(queued.id).status == "finished"
 
 
+def test_a_record_key_another_program_made_no_hash_is_left_alone_the_job_runs_and_reads_unknown(fake_redis):
+    queued = support.add.delay(1, 1)
+    fake_redis.set(keys.job_record(queued.id), b"not a hash")
+    reservation = inflight.reserve(WORKER, ["test"])
+    assert reservation is not None and reservation.name == support.add.name
+    perform.work(reservation, WORKER, finish_record=False)
+    inflight.reserve(WORKER, ["test"], inflight.Finished(reservation.record, failed=False))  # finishes it
+    assert fake_redis.get(keys.job_record(queued.id)) == b"not a hash"
+    assert not fake_redis.exists(keys.worker(WORKER))
+    for found in (django_resque.fetch(queued.id), django_resque.cancel(queued.id)):
+        assert (found.status, found.reason) == ("unknown", "its record's key holds something else (not a hash)")
+    assert fake_redis.get(keys.job_record(queued.id)) == b"not a hash"
+
+
 def test_a_payload_without_an_id_writes_no_record(fake_redis):
     fake_redis.rpush(keys.queue("test"), b'{"class":"tests.support.jobs.add","args":[1,2]}')
     _work_next(fake_redis)
