@@ -103,6 +103,17 @@ def redis_version() -> None:
     read()
 
 
+def job_signatures() -> None:
+    """Each registered job's signature, which every job process would read (``inspect``) before perform.
+
+    ``Job.shape`` keeps it once read: read here, a job process finds it in its copy.
+    """
+    from .. import registry
+
+    for job in registry.all_jobs().values():
+        job.shape  # noqa: B018  (reads and keeps it)
+
+
 def redis_client() -> None:
     """Build a client and a connection object as a job would, never connected.
 
@@ -232,6 +243,7 @@ def mail() -> None:
 
 
 BUILTIN_STEPS: tuple[Callable[[], None], ...] = (
+    job_signatures,
     redis_version,
     redis_client,
     lazy_imports,

@@ -15,7 +15,7 @@ from django.template import engines
 from django.utils.translation import trans_real
 from redis import utils as redis_utils
 
-from django_resque import conf
+from django_resque import arguments, conf
 from django_resque.exceptions import WarmUpError
 from django_resque.worker import warm_up
 from django_resque.worker.worker import Worker, WorkerOptions
@@ -66,6 +66,18 @@ def test_a_job_process_forked_after_a_step_does_not_read_again_what_it_read(cold
     step()
     assert in_child(count) == 0
     assert in_child(count) == 0  # and in every job process after it
+
+
+def test_a_job_process_forked_after_the_warm_up_does_not_read_job_signatures_again(monkeypatch):
+    reads: list[str] = []
+    read = arguments.shape_of
+    monkeypatch.setattr(arguments, "shape_of", lambda function: (reads.append(function.__name__), read(function))[1])
+    monkeypatch.delitem(jobs.add.__dict__, "shape", raising=False)
+    looks = lambda: (jobs.add.call_arguments(jobs.add.payload(1, 2, scale=3)), reads.count("add"))[1]  # noqa: E731
+    assert in_child(looks) == 1  # cold: every job process would read it
+    warm_up.job_signatures()
+    assert reads.count("add") == 1
+    assert in_child(looks) == 1  # read once, in the worker, not again in the job process
 
 
 def test_the_cached_redis_version_is_redis_pys_own(cold):
