@@ -51,7 +51,7 @@ def run(
     """
     code = 0
     try:
-        prepare_after_fork(inherited_connections=not served)
+        prepare_after_fork(served)
         if reservation is None:
             reservation = prefork.await_first_job(channel, parent, connect=jobs_per_fork > 1)
         if reservation is not None:
@@ -65,11 +65,15 @@ def run(
         os._exit(code)
 
 
-def prepare_after_fork(inherited_connections: bool = True) -> None:
-    """Signal dispositions of a job process, fresh Redis client, no inherited DB/cache connection."""
-    process_signals.reset_in_child()
+def prepare_after_fork(served: bool = False) -> None:
+    """Signal dispositions of a job process, fresh Redis client, no inherited DB/cache connection.
+
+    ``served``: forked by the fork server, which dropped the connections and set the
+    dispositions once for all its job processes (``prepare_fork_server``).
+    """
+    process_signals.reset_in_child(served)
     connection.inherit()
-    if inherited_connections:
+    if not served:
         drop_inherited_connections()
 
 
@@ -78,11 +82,14 @@ def prepare_fork_server(worker: int) -> None:
 
     It forgets the DB and cache connections the worker had: it runs no job code and so
     opens none, and its job processes skip the scan (about a hundred copied pages per
-    job). It keeps a pidfd of the worker, its parent, by which its job processes know
-    whether the worker lives, whatever becomes of the fork server.
+    job). It sets the signal dispositions of a job process but TERM's, which its job
+    processes then reset alone (``process_signals``). It keeps a pidfd of the worker,
+    its parent, by which its job processes know whether the worker lives, whatever
+    becomes of the fork server.
     """
     global _worker_pidfd
     drop_inherited_connections()
+    process_signals.prepare_fork_server()
     try:
         pidfd = os.pidfd_open(worker)
     except ProcessLookupError:

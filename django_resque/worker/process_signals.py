@@ -90,15 +90,33 @@ class SignalFlags:
             intent.pause_changed = True
 
 
-def reset_in_child() -> None:
+JOB_DEFAULT = (signal.SIGTERM, signal.SIGCONT, signal.SIGALRM)  # default in a job process
+JOB_IGNORED = (signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)  # ignored in a job process
+
+
+def reset_in_child(served: bool = False) -> None:
     """Signal dispositions of a forked job process.
 
     TERM keeps its default (the parent's way to stop a job); INT and QUIT are ignored,
     so Ctrl-C / Ctrl-\\ in a terminal reach the parent, which decides; USR1/USR2 are
-    the parent's and ignored here; CONT keeps its default.
+    the parent's and ignored here; CONT keeps its default. ``served``: forked by a fork
+    server that set all of them but TERM (``prepare_fork_server``): only TERM is left,
+    where seven calls would each cost a job process copied pages.
     """
+    if served:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return
     signal.set_wakeup_fd(-1)
-    for signum in (signal.SIGTERM, signal.SIGCONT, signal.SIGALRM):
+    for signum in JOB_DEFAULT:
         signal.signal(signum, signal.SIG_DFL)
-    for signum in (signal.SIGINT, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+    for signum in JOB_IGNORED:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def prepare_fork_server() -> None:
+    """A job process's dispositions, set once in the fork server, but TERM ignored there (its own)."""
+    signal.set_wakeup_fd(-1)
+    for signum in JOB_DEFAULT:
+        signal.signal(signum, signal.SIG_IGN if signum == signal.SIGTERM else signal.SIG_DFL)
+    for signum in JOB_IGNORED:
         signal.signal(signum, signal.SIG_IGN)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import signal
 import time
@@ -13,7 +14,7 @@ from django.db import connections
 
 import django_resque
 from django_resque import inflight, keys
-from django_resque.worker import child, fork_server
+from django_resque.worker import child, fork_server, process_signals
 from django_resque.worker.fork import JobProcess
 from django_resque.worker.fork_server import ForkServer
 from tests.integration.worker.conftest import parent_of
@@ -24,7 +25,7 @@ def _reporting(write_end: int, inherited_connections: bool):
     """A job process target: after its start, write how many DB/cache connections it holds."""
 
     def target(channel):
-        child.prepare_after_fork(inherited_connections)
+        child.prepare_after_fork(served=not inherited_connections)
         held = len(connections.all(initialized_only=True)) + len(caches.all(initialized_only=True))
         os.write(write_end, b"%d" % held)
         os._exit(0)
@@ -152,3 +153,48 @@ def test_a_result_larger_than_the_pipe_takes_is_stored_by_the_job_process(fake_r
     job_id = _hand_back(channel, jobs.sized, 20)
     assert channel.sent == [(False, None, 0)]
     assert django_resque.fetch(job_id).result == "x" * 20
+
+
+def _reporting_dispositions(write_end: int, served: bool):
+    """A job process target: after its start, write its signal dispositions."""
+
+    def target(channel):
+        child.prepare_after_fork(served)
+        handlers = [getattr(signal.getsignal(signum), "name", "a handler") for signum in DISPOSITIONS]
+        os.write(write_end, json.dumps(handlers).encode())
+        os._exit(0)
+
+    return target
+
+
+DISPOSITIONS = (*process_signals.JOB_DEFAULT, *process_signals.JOB_IGNORED)
+
+
+@pytest.fixture
+def worker_handlers():
+    """The worker's handlers installed, as in a worker; restored after."""
+    flags = process_signals.SignalFlags()
+    flags.install(also=(signal.SIGALRM,))
+    yield
+    flags.close()
+
+
+@pytest.mark.skipif(not fork_server.supported(), reason="needs Linux pidfds (5.3+)")
+def test_a_job_process_of_the_fork_server_has_the_dispositions_of_one_the_worker_forks(worker_handlers):
+    expected = ["SIG_DFL"] * len(process_signals.JOB_DEFAULT) + ["SIG_IGN"] * len(process_signals.JOB_IGNORED)
+    read_end, write_end = os.pipe()
+    prepare = functools.partial(child.prepare_fork_server, os.getpid())
+    server = ForkServer.start(_reporting_dispositions(write_end, served=True), prepare=prepare)
+    try:
+        process = JobProcess.spawn(_reporting_dispositions(write_end, served=False))
+        process.reap(block=True)
+        process.close()
+        assert json.loads(os.read(read_end, 200)) == expected
+        served = server.spawn()
+        served.reap(block=True)
+        served.close()
+        assert json.loads(os.read(read_end, 200)) == expected
+    finally:
+        server.stop()
+        os.close(read_end)
+        os.close(write_end)
