@@ -89,7 +89,9 @@ def _work(
     finish_record: bool,
     hand_up_to: int | None,
 ) -> Finished:
-    label, started = job_label(reservation), time.monotonic()
+    # Worked out only for the log lines: a worker at -v 0 shows neither.
+    label = job_label(reservation) if logger.isEnabledFor(logging.INFO) else ""
+    started = time.monotonic()
     logger.info("Job %s %s from %s started", label, reservation.name or "<malformed>", reservation.queue)
     try:
         with limits or nullcontext():

@@ -217,3 +217,18 @@ def test_work_leaving_the_record_still_stores_the_result_itself(fake_redis):
     job_id, got = _reserve_job(jobs.doubled, 2)
     assert perform.work(got, "w:1:test", finish_record=False) is False
     assert django_resque.fetch(job_id).result == {"doubled": 4}
+
+
+@pytest.mark.parametrize(("level", "labelled"), [(logging.INFO, 1), (logging.WARNING, 0)])
+def test_the_jobs_label_is_worked_out_only_for_the_log_lines_that_show_it(
+    fake_redis, monkeypatch, caplog, level, labelled
+):
+    got = _reserve(fake_redis, b'{"class":"tests.support.jobs.add","args":[1,2]}')
+    calls = []
+    label = perform.job_label
+    monkeypatch.setattr(perform, "job_label", lambda reservation: (calls.append(1), label(reservation))[1])
+    with caplog.at_level(level, logger="django_resque.worker.perform"):
+        perform.work(got, "w:1:test")
+    assert len(calls) == labelled  # once for the start and end lines, when shown; never at -v 0
+    if labelled:
+        assert f"Job {label(got)} tests.support.jobs.add from test started" in caplog.messages
