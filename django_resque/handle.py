@@ -42,6 +42,15 @@ def new_id() -> str:
     return "%012x%s" % (int(time.time() * 1000) & 0xFFFFFFFFFFFF, os.urandom(10).hex())
 
 
+def new_ids(count: int) -> tuple[list[str], dt.datetime]:
+    """``count`` new ids as ``new_id`` makes them, from one clock read and one ``os.urandom``
+    (bulk enqueueing), and the time they carry."""
+    millis = int(time.time() * 1000) & 0xFFFFFFFFFFFF
+    prefix, random = "%012x" % millis, os.urandom(10 * count).hex()
+    ids = [prefix + random[start : start + 20] for start in range(0, 20 * count, 20)]
+    return ids, dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
+
+
 def is_valid_id(text: object) -> bool:
     """Whether ``text`` can be a job id (ours, or a Tasks result's): 1 to 64 of ``A-Za-z0-9_-``."""
     return isinstance(text, str) and _ID.match(text) is not None
@@ -124,8 +133,9 @@ def as_dict(found: JobHandle) -> dict[str, Any]:
     return data
 
 
-def queued(job_id: str, name: str, queue: str, reason: str = "") -> JobHandle:
-    """The handle of a job just pushed (nothing read from Redis).
+def queued(job_id: str, name: str, queue: str, reason: str = "", enqueued_at: dt.datetime | None = None) -> JobHandle:
+    """The handle of a job just pushed (nothing read from Redis); ``enqueued_at`` if known, else
+    read from the id.
 
     Built without the dataclass's ``__init__`` (a frozen one sets its 17 fields one
     ``object.__setattr__`` at a time): this runs once per ``delay()``, and the same
@@ -134,7 +144,7 @@ def queued(job_id: str, name: str, queue: str, reason: str = "") -> JobHandle:
     made = object.__new__(JobHandle)
     made.__dict__.update(_DEFAULTS)
     made.__dict__.update(id=job_id, status=store.QUEUED, name=name, queue=queue, reason=reason)
-    made.__dict__["enqueued_at"] = enqueued_at_of(job_id)
+    made.__dict__["enqueued_at"] = enqueued_at or enqueued_at_of(job_id)
     return made
 
 

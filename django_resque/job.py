@@ -93,9 +93,9 @@ class Job:
             return payload_codec.build(self.name, args)
         return Payload(self.name, arguments.join(self.shape, args, kwargs, self.qualname))
 
-    def identified_payload(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Payload:
-        """``payload(*args, **kwargs)`` carrying a new job id (``handle.new_id``)."""
-        job_id = handle.new_id()
+    def identified_payload(self, args: tuple[Any, ...], kwargs: dict[str, Any], job_id: str | None = None) -> Payload:
+        """``payload(*args, **kwargs)`` carrying ``job_id``, else a new one (``handle.new_id``)."""
+        job_id = job_id or handle.new_id()
         if not kwargs:
             return payload_codec.build(self.name, args, job_id=job_id)
         return Payload(self.name, arguments.join(self.shape, args, kwargs, self.qualname), {ID_KEY: job_id})
@@ -197,21 +197,21 @@ def enqueue_many(calls: Iterable[Call]) -> list[JobHandle]:
     """
     if conf.get("ALWAYS_EAGER"):
         return _perform_many(calls)
+    unpacked = [_unpack(call) for call in calls]
+    ids, enqueued_at = handle.new_ids(len(unpacked))  # one clock read and one os.urandom for all
     encoded = []
     handles: list[JobHandle | tuple[Job, Payload]] = []
-    for call in calls:
-        job, args, kwargs = _unpack(call)
+    for (job, args, kwargs), job_id in zip(unpacked, ids, strict=True):
         if job.unique:
             handles.append((job, job.identified_payload(args, kwargs)))
             continue
         if kwargs:
-            payload = job.identified_payload(args, kwargs)
-            job_id, encoded_payload = str(payload.id), payload.encode()
+            payload = job.identified_payload(args, kwargs, job_id)
+            encoded_payload = payload.encode()
         else:
-            job_id = handle.new_id()
             encoded_payload = payload_codec.encode_call(job.name, args, job_id=job_id)
         encoded.append((job.queue, encoded_payload))
-        handles.append(handle.queued(job_id, job.name, job.queue))
+        handles.append(handle.queued(job_id, job.name, job.queue, enqueued_at=enqueued_at))
     queue_api.push_many_encoded(encoded)
     # Unique jobs each need their own lock: one script each, after the others.
     return [item if isinstance(item, JobHandle) else _push_unique(*item) for item in handles]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,8 +62,9 @@ def object_or_raw(data: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=1024)
 def _head(name: str) -> str:
-    """``{"class":<name>,"args":``: what every payload without extra keys starts with."""
+    """``{"class":<name>,"args":``: what every payload starts with (kept per job name)."""
     return '{"class":' + dumps(name) + ',"args":'
 
 
@@ -88,9 +90,13 @@ def _too_deep() -> JobArgumentError:
     )
 
 
+_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def _encode_with_id(name: str, args: Any, job_id: str) -> str:
     """``dumps({"class": name, "args": args, "id": job_id})``, byte for byte."""
-    return _readable(_head(name) + dumps(args) + ',"id":' + dumps(job_id) + "}")
+    quoted = '"' + job_id + '"' if _PLAIN_ID.fullmatch(job_id) else dumps(job_id)  # ours need no escaping
+    return _readable(_head(name) + dumps(args) + ',"id":' + quoted + "}")
 
 
 @dataclass(frozen=True)

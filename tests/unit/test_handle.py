@@ -30,6 +30,14 @@ def test_ids_are_32_hex_digits_led_by_the_time():
     assert abs(when.timestamp() - time.time()) < 5
 
 
+def test_ids_made_in_bulk_are_distinct_and_carry_their_time(fake_redis):
+    ids, when = handle.new_ids(3)
+    assert len(set(ids)) == 3 and all(handle.enqueued_at_of(job_id) == when for job_id in ids)
+    made = django_resque.enqueue_many([(support.add, (n, 1)) for n in range(3)])
+    assert [found.enqueued_at for found in made] == [handle.enqueued_at_of(found.id) for found in made]
+    assert len({found.id for found in made}) == 3
+
+
 def test_a_queued_job_has_no_record_and_reads_as_queued(fake_redis):
     queued = support.remember.delay(1)
     assert fake_redis.keys("*django_resque:job:*") == []
