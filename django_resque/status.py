@@ -10,6 +10,7 @@ same hashes (``tasks/results.py``). Reading them back is ``handle.py``'s.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -37,8 +38,11 @@ OVER = frozenset((FINISHED, FAILED, CANCELLED))
 
 
 def now_text() -> str:
-    """The time as records store it (ISO 8601 with offset)."""
-    return timezone.now().isoformat()
+    """The time as records store it (ISO 8601, UTC, with its offset), whatever USE_TZ says.
+
+    Read for every job a worker takes: without Django's settings lookup in ``timezone.now``.
+    """
+    return dt.datetime.now(dt.UTC).isoformat()
 
 
 def ttl() -> int:
