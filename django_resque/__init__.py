@@ -9,8 +9,9 @@ from . import payload as _payload
 from . import queue as _queues
 from . import registry as _registry
 from . import stats as _stats
+from .enqueue import enqueue_many
 from .handle import JobHandle, cancel, fetch
-from .job import Job, enqueue_many, job
+from .job import Job, job
 from .payload import Payload
 
 __all__ = [

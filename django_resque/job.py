@@ -3,7 +3,7 @@
 @job(queue="mail")
 def send_welcome(user_id): ...
 
-handle = send_welcome.delay(42)   # enqueue on "mail"; handle.id names the job (handle.py)
+handle = send_welcome.delay(42)   # enqueue on "mail" (enqueue.py); handle.id names the job (handle.py)
 send_welcome(42)                  # still runs in-process
 
 @job
@@ -24,20 +24,22 @@ from typing import Any, TypeVar, overload
 
 from django.utils import timezone
 
-from . import arguments, conf, delayed, handle, on_commit, queue_hints, registry, retry, unique
+from . import arguments, conf, enqueue, handle, queue_hints, registry, retry
 from . import payload as payload_codec
-from . import queue as queue_api
 from .exceptions import ResqueConfigurationError
 from .handle import JobHandle
 from .payload import ID_KEY, Payload
-from .signals import job_enqueued, send
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 
 class Job:
-    """A registered job: its payload name, default queue and the callable that performs it."""
+    """A registered job: its payload name, default queue and the callable that performs it.
+
+    A value with the API on it: its enqueue methods hand over to ``enqueue.py``, which
+    does the work (queues, schedule, unique locks, on-commit batches).
+    """
 
     def __init__(
         self,
@@ -106,132 +108,48 @@ class Job:
             return payload.call_arguments()
         return arguments.split(self.shape, payload.args)
 
+    def perform_payload(self, payload: Payload) -> Any:
+        """Call the job with a payload's arguments."""
+        args, kwargs = self.call_arguments(payload)
+        return self.perform(*args, **kwargs)
+
+    # Enqueueing: the API on the job, the work in ``enqueue.py``
     def delay(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on the job's queue (after commit if the job was declared on_commit).
 
         Returns the job's handle: ``queued``, or ``not enqueued`` (a unique job's
         duplicate, with the reason); false in a boolean test only when not enqueued.
         """
-        return self._enqueue_on(self.queue, args, kwargs)
+        return enqueue.on_queue(self, self.queue, args, kwargs)
 
     def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on ``queue`` instead of the job's own; returns as ``delay``."""
         queue_hints.hint_enqueue(queue)
-        return self._enqueue_on(queue, args, kwargs)
-
-    def _enqueue_on(self, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JobHandle:
-        payload = self.identified_payload(args, kwargs)
-        if self.commit_by_default:
-            return self._enqueue_on_commit(queue, payload)
-        return self.enqueue_now(queue, payload)
+        return enqueue.on_queue(self, queue, args, kwargs)
 
     def on_commit(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue once the current transaction commits; never if it rolls back.
 
         The jobs a transaction enqueues this way go to Redis together, in one round trip.
         """
-        return self._enqueue_on_commit(self.queue, self.identified_payload(args, kwargs))
-
-    def _enqueue_on_commit(self, queue: str, payload: Payload) -> JobHandle:
-        on_commit.enqueue(self, queue, payload)
-        reason = "pushed when the transaction commits (never if it rolls back)"
-        return handle.queued(str(payload.id), self.name, queue, reason)
+        return enqueue.at_commit(self, self.queue, self.identified_payload(args, kwargs))
 
     def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> list[JobHandle]:
         """Enqueue one job per argument tuple in a single round trip; their handles, in order."""
-        return enqueue_many((self, tuple(args)) for args in calls)
+        return enqueue.enqueue_many((self, tuple(args)) for args in calls)
 
     def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> JobHandle:
         """Run at ``when`` (an aware datetime); the scheduler moves it to the queue."""
-        return self._enqueue_at_epoch(_epoch(when), *args, **kwargs)
+        return enqueue.at_epoch(self, _epoch(when), args, kwargs)
 
     def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> JobHandle:
         """Run after ``delay`` seconds (or a timedelta)."""
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        return self._enqueue_at_epoch(time.time() + seconds, *args, **kwargs)
-
-    def perform_payload(self, payload: Payload) -> Any:
-        """Call the job with a payload's arguments."""
-        args, kwargs = self.call_arguments(payload)
-        return self.perform(*args, **kwargs)
-
-    def _enqueue_at_epoch(self, epoch: float, *args: Any, **kwargs: Any) -> JobHandle:
-        payload = self.identified_payload(args, kwargs)
-        if conf.get("ALWAYS_EAGER") or epoch <= time.time():
-            # As resque-scheduler: a time not in the future is enqueued at once.
-            return self.enqueue_now(self.queue, payload)
-        if self.unique and not unique.schedule(self, int(epoch), self.queue, payload):
-            return handle.not_enqueued(str(payload.id), self.name, self.queue, unique.DUPLICATE)
-        if not self.unique:
-            delayed.schedule(int(epoch), self.queue, payload)
-        return handle.scheduled(str(payload.id), self.name, self.queue, epoch)
+        return enqueue.at_epoch(self, time.time() + seconds, args, kwargs)
 
     def enqueue_now(self, queue: str, payload: Payload) -> JobHandle:
         """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER); returns as ``delay``."""
-        job_id = payload.id or ""
-        if conf.get("ALWAYS_EAGER"):
-            return handle.ran_eagerly(job_id, self.name, queue, run_eagerly(payload))
-        if self.unique:
-            if not unique.push(self, queue, payload):
-                return handle.not_enqueued(job_id, self.name, queue, unique.DUPLICATE)
-        else:
-            queue_api.push(queue, payload)
-        send(job_enqueued, self, queue=queue, payload=payload)
-        return handle.queued(job_id, self.name, queue)
-
-
-def run_eagerly(payload: Payload) -> Any:
-    """Perform now, after the same JSON round trip a worker would see."""
-    round_tripped = payload_codec.decode(payload.encode())
-    return registry.lookup(round_tripped.name).perform_payload(round_tripped)
-
-
-Call = tuple[Job, tuple[Any, ...]] | tuple[Job, tuple[Any, ...], dict[str, Any]]
-
-
-def enqueue_many(calls: Iterable[Call]) -> list[JobHandle]:
-    """Enqueue ``(job, args[, kwargs])`` items in one MULTI round trip; their handles, in order.
-
-    Every item's arguments are checked before anything is sent, so one bad item
-    enqueues none.
-    """
-    if conf.get("ALWAYS_EAGER"):
-        return _perform_many(calls)
-    unpacked = [_unpack(call) for call in calls]
-    ids, enqueued_at = handle.new_ids(len(unpacked))  # one clock read and one os.urandom for all
-    encoded = []
-    handles: list[JobHandle | tuple[Job, Payload]] = []
-    for (job, args, kwargs), job_id in zip(unpacked, ids, strict=True):
-        if job.unique:
-            handles.append((job, job.identified_payload(args, kwargs)))
-            continue
-        if kwargs:
-            payload = job.identified_payload(args, kwargs, job_id)
-            encoded_payload = payload.encode()
-        else:
-            encoded_payload = payload_codec.encode_call(job.name, args, job_id=job_id)
-        encoded.append((job.queue, encoded_payload))
-        handles.append(handle.queued(job_id, job.name, job.queue, enqueued_at=enqueued_at))
-    queue_api.push_many_encoded(encoded)
-    # Unique jobs each need their own lock: one script each, after the others.
-    return [item if isinstance(item, JobHandle) else _push_unique(*item) for item in handles]
-
-
-def _push_unique(job: Job, payload: Payload) -> JobHandle:
-    if unique.push(job, job.queue, payload):
-        return handle.queued(str(payload.id), job.name, job.queue)
-    return handle.not_enqueued(str(payload.id), job.name, job.queue, unique.DUPLICATE)
-
-
-def _unpack(call: Call) -> tuple[Job, tuple[Any, ...], dict[str, Any]]:
-    args = call[1] if type(call[1]) is tuple else tuple(call[1])
-    return call[0], args, call[2] if len(call) > 2 else {}
-
-
-def _perform_many(calls: Iterable[Call]) -> list[JobHandle]:
-    """ALWAYS_EAGER: check every item, then perform each in turn."""
-    items = [(job, job.identified_payload(args, kwargs)) for job, args, kwargs in map(_unpack, calls)]
-    return [job.enqueue_now(job.queue, payload) for job, payload in items]
+        return enqueue.now(self, queue, payload)
 
 
 @overload

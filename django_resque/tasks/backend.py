@@ -29,8 +29,8 @@ from django.utils import timezone
 from .. import conf, delayed, registry
 from .. import queue as queue_api
 from ..connection import get_redis, translate_errors
+from ..enqueue import run_eagerly
 from ..exceptions import UnknownJobError
-from ..job import run_eagerly
 from ..payload import Payload
 from . import results, runner
 from .compat import (
