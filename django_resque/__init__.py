@@ -9,7 +9,7 @@ from . import payload as _payload
 from . import queue as _queues
 from . import registry as _registry
 from . import stats as _stats
-from .enqueue import enqueue_many
+from .enqueueing import enqueue_many
 from .handle import JobHandle, cancel, fetch
 from .job import Job, job
 from .payload import Payload

@@ -3,7 +3,7 @@
 @job(queue="mail")
 def send_welcome(user_id): ...
 
-handle = send_welcome.delay(42)   # enqueue on "mail" (enqueue.py); handle.id names the job (handle.py)
+handle = send_welcome.delay(42)   # enqueue on "mail" (enqueueing.py); handle.id names the job (handle.py)
 send_welcome(42)                  # still runs in-process
 
 @job
@@ -24,7 +24,7 @@ from typing import Any, TypeVar, overload
 
 from django.utils import timezone
 
-from . import arguments, conf, enqueue, handle, queue_hints, registry, retry
+from . import arguments, conf, enqueueing, handle, queue_hints, registry, retry
 from . import payload as payload_codec
 from .exceptions import ResqueConfigurationError
 from .handle import JobHandle
@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 class Job:
     """A registered job: its payload name, default queue and the callable that performs it.
 
-    A value with the API on it: its enqueue methods hand over to ``enqueue.py``, which
+    A value with the API on it: its enqueue methods hand over to ``enqueueing.py``, which
     does the work (queues, schedule, unique locks, on-commit batches).
     """
 
@@ -113,43 +113,43 @@ class Job:
         args, kwargs = self.call_arguments(payload)
         return self.perform(*args, **kwargs)
 
-    # Enqueueing: the API on the job, the work in ``enqueue.py``
+    # Enqueueing: the API on the job, the work in ``enqueueing.py``
     def delay(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on the job's queue (after commit if the job was declared on_commit).
 
         Returns the job's handle: ``queued``, or ``not enqueued`` (a unique job's
         duplicate, with the reason); false in a boolean test only when not enqueued.
         """
-        return enqueue.on_queue(self, self.queue, args, kwargs)
+        return enqueueing.on_queue(self, self.queue, args, kwargs)
 
     def enqueue_to(self, queue: str, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue on ``queue`` instead of the job's own; returns as ``delay``."""
         queue_hints.hint_enqueue(queue)
-        return enqueue.on_queue(self, queue, args, kwargs)
+        return enqueueing.on_queue(self, queue, args, kwargs)
 
     def on_commit(self, *args: Any, **kwargs: Any) -> JobHandle:
         """Enqueue once the current transaction commits; never if it rolls back.
 
         The jobs a transaction enqueues this way go to Redis together, in one round trip.
         """
-        return enqueue.at_commit(self, self.queue, self.identified_payload(args, kwargs))
+        return enqueueing.at_commit(self, self.queue, self.identified_payload(args, kwargs))
 
     def delay_many(self, calls: Iterable[tuple[Any, ...] | list[Any]]) -> list[JobHandle]:
         """Enqueue one job per argument tuple in a single round trip; their handles, in order."""
-        return enqueue.enqueue_many((self, tuple(args)) for args in calls)
+        return enqueueing.enqueue_many((self, tuple(args)) for args in calls)
 
     def enqueue_at(self, when: dt.datetime, *args: Any, **kwargs: Any) -> JobHandle:
         """Run at ``when`` (an aware datetime); the scheduler moves it to the queue."""
-        return enqueue.at_epoch(self, _epoch(when), args, kwargs)
+        return enqueueing.at_epoch(self, _epoch(when), args, kwargs)
 
     def enqueue_in(self, delay: float | dt.timedelta, *args: Any, **kwargs: Any) -> JobHandle:
         """Run after ``delay`` seconds (or a timedelta)."""
         seconds = delay.total_seconds() if isinstance(delay, dt.timedelta) else float(delay)
-        return enqueue.at_epoch(self, time.time() + seconds, args, kwargs)
+        return enqueueing.at_epoch(self, time.time() + seconds, args, kwargs)
 
     def enqueue_now(self, queue: str, payload: Payload) -> JobHandle:
         """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER); returns as ``delay``."""
-        return enqueue.now(self, queue, payload)
+        return enqueueing.now(self, queue, payload)
 
 
 @overload

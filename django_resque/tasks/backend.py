@@ -29,7 +29,7 @@ from django.utils import timezone
 from .. import conf, delayed, registry
 from .. import queue as queue_api
 from ..connection import get_redis, translate_errors
-from ..enqueue import run_eagerly
+from ..enqueueing import run_eagerly
 from ..exceptions import UnknownJobError
 from ..payload import Payload
 from . import results, runner

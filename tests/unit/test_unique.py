@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from django_resque import conf, keys, unique
-from django_resque.enqueue import enqueue_many
+from django_resque.enqueueing import enqueue_many
 from django_resque.exceptions import ResqueConfigurationError
 from django_resque.job import job
 from tests.support import jobs as support

@@ -7,8 +7,10 @@ schedule, unique locks, on-commit batches, handles).
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import conf, delayed, handle, on_commit, registry, unique
@@ -79,7 +81,27 @@ def enqueue_many(calls: Iterable[Call]) -> list[JobHandle]:
     """
     if conf.get("ALWAYS_EAGER"):
         return _perform_many(calls)
-    unpacked = [_unpack(call) for call in calls]
+    with _collection_paused():
+        return _enqueue_many([_unpack(call) for call in calls])
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """No garbage collection while a bulk enqueue makes its thousands of handles.
+
+    They all survive the call, so collections during it free nothing, yet each walks
+    what survived before it: 10.5 -> 8.6 µs of client CPU per job at 1,000 jobs a call.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _enqueue_many(unpacked: list[tuple[Job, tuple[Any, ...], dict[str, Any]]]) -> list[JobHandle]:
     ids, enqueued_at = handle.new_ids(len(unpacked))  # one clock read and one os.urandom for all
     encoded = []
     handles: list[JobHandle | tuple[Job, Payload]] = []
