@@ -30,6 +30,14 @@ def test_ids_are_32_hex_digits_led_by_the_time():
     assert abs(when.timestamp() - time.time()) < 5
 
 
+def test_a_queued_handle_is_the_same_value_the_dataclass_makes():
+    when = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    made = handle.queued("abc", "some.job", "mail", "a reason", enqueued_at=when)
+    built = handle.JobHandle("abc", "queued", "some.job", "mail", "a reason", enqueued_at=when)
+    assert made == built and repr(made) == repr(built) and handle.as_dict(made) == handle.as_dict(built)
+    assert dataclasses.replace(made, reason="other").reason == "other" and made.attempt == 0
+
+
 def test_ids_made_in_bulk_are_distinct_and_carry_their_time(fake_redis):
     ids, when = handle.new_ids(3)
     assert len(set(ids)) == 3 and all(handle.enqueued_at_of(job_id) == when for job_id in ids)
