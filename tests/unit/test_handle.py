@@ -123,6 +123,18 @@ def test_cancel_takes_only_that_job_from_a_time_shared_with_the_same_call(fake_r
     assert django_resque.fetch(kept.id).status == "scheduled"
 
 
+def test_each_attempt_is_counted_in_the_record_first_and_retried(fake_redis):
+    queued = support.retry_later.delay("again")
+    _work_next(fake_redis)
+    assert django_resque.fetch(queued.id).attempt == 1
+    [stamp] = delayed.timestamps()
+    [item] = delayed.items_at(stamp)
+    delayed.enqueue_now(stamp, item.raw)  # its retry is due
+    inflight.reserve(WORKER, ["test"])
+    retried = django_resque.fetch(queued.id)
+    assert (retried.status, retried.attempt, retried.exception) == ("running", 2, "")
+
+
 def test_a_job_waiting_for_its_retry_is_cancelled_out_of_the_schedule(fake_redis):
     queued = support.retry_later.delay("again")
     _work_next(fake_redis)
