@@ -165,11 +165,11 @@ def scheduled_at(job: Job, *args: Any, **kwargs: Any) -> list[int]:
 
 
 def find(name: str, *, limit: int = 1000) -> list[DelayedItem]:
-    """Delayed items whose job is named ``name``, scanning at most ``limit`` items."""
+    """Delayed items whose job is named ``name``, scanning at most ``limit`` items (``_walk``)."""
     found: list[DelayedItem] = []
     scanned = 0
-    for stamp in timestamps(0, -1):
-        for item in items_at(stamp, 0, -1):
+    for stamp, raws in _walk():
+        for item in (decode_item(stamp, raw) for raw in raws):
             scanned += 1
             if item.payload is not None and item.payload.name == name:
                 found.append(item)

@@ -62,7 +62,6 @@ def object_or_raw(data: Any, *, max_depth: int = MAX_DEPTH) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=512)
-@functools.lru_cache(maxsize=1024)
 def _head(name: str) -> str:
     """``{"class":<name>,"args":``: what every payload starts with (kept per job name)."""
     return '{"class":' + dumps(name) + ',"args":'

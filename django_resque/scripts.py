@@ -215,16 +215,16 @@ local function start_job_record(decoded, queue, at)
   if type(status) == 'table' then return true end  -- not a hash (another program's key): no record
   if status == 'cancelled' then return false end
   local name = decoded['class']
-  name = type(name) == 'string' and name or ''
+  local fields = {'status', 'running', 'job', type(name) == 'string' and name or '', 'queue_name', queue,
+    'worker', ARGV[at + 2], 'started_at', ARGV[at + 1]}
   if status then  -- a retry, or a record of its time in the schedule: count the attempt
     redis.call('HDEL', key, 'finished_at', 'exception', 'error', 'failure', 'return_value', 'run_after')
-    redis.call('HSET', key, 'status', 'running', 'job', name, 'queue_name', queue, 'worker', ARGV[at + 2],
-      'started_at', ARGV[at + 1])
     redis.call('HINCRBY', key, 'attempt', 1)
-  else  -- the usual case: a first record, one command fewer
-    redis.call('HSET', key, 'status', 'running', 'job', name, 'queue_name', queue, 'worker', ARGV[at + 2],
-      'started_at', ARGV[at + 1], 'attempt', 1)
+  else  -- the usual case: a first record, its attempt in the same HSET
+    fields[#fields + 1] = 'attempt'
+    fields[#fields + 1] = 1
   end
+  redis.call('HSET', key, unpack(fields))
   redis.call('EXPIRE', key, ARGV[at + 3])
   return true
 end

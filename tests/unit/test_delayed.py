@@ -192,6 +192,14 @@ def test_scheduled_at_and_find():
     assert [(item.timestamp, item.payload.args) for item in delayed.find("tests.support.jobs.add")] == [(T1, [1, 2])]
 
 
+def test_find_skips_a_bucket_another_program_made_no_list(fake_redis, caplog):
+    fake_redis.zadd(keys.delayed_schedule(), {str(T1): T1})
+    fake_redis.set(keys.delayed(T1), b"not a list")
+    _schedule_without_id(T2, support.add, 1, 2)
+    assert [(item.timestamp, item.payload.args) for item in delayed.find("tests.support.jobs.add")] == [(T2, [1, 2])]
+    assert "not a list of delayed jobs" in caplog.text
+
+
 def test_remove_delayed_removes_every_copy_and_cleans_up(fake_redis):
     _schedule_without_id(T1, support.remember, "x")
     _schedule_without_id(T1, support.remember, "x")
