@@ -28,10 +28,11 @@ Call = tuple["Job", tuple[Any, ...]] | tuple["Job", tuple[Any, ...], dict[str, A
 
 def on_queue(job: Job, queue: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> JobHandle:
     """``job.delay``/``enqueue_to``: on ``queue`` now, or at commit if the job says so."""
-    payload = job.identified_payload(args, kwargs)
+    job_id = handle.new_id()
+    payload = job.identified_payload(args, kwargs, job_id)
     if job.commit_by_default:
         return at_commit(job, queue, payload)
-    return now(job, queue, payload)
+    return now(job, queue, payload, job_id)
 
 
 def at_commit(job: Job, queue: str, payload: Payload) -> JobHandle:
@@ -41,9 +42,9 @@ def at_commit(job: Job, queue: str, payload: Payload) -> JobHandle:
     return handle.queued(str(payload.id), job.name, queue, reason)
 
 
-def now(job: Job, queue: str, payload: Payload) -> JobHandle:
-    """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER)."""
-    job_id = payload.id or ""
+def now(job: Job, queue: str, payload: Payload, job_id: str | None = None) -> JobHandle:
+    """Push ``payload`` on ``queue`` now (or run it, ALWAYS_EAGER); ``job_id`` is its id, if known."""
+    job_id = job_id or payload.id or ""
     if conf.get("ALWAYS_EAGER"):
         return handle.ran_eagerly(job_id, job.name, queue, run_eagerly(payload))
     if job.unique:

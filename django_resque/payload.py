@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,12 +88,10 @@ def _too_deep() -> JobArgumentError:
     )
 
 
-_PLAIN_ID = re.compile(r"[A-Za-z0-9_-]*")
-
-
 def _encode_with_id(name: str, args: Any, job_id: str) -> str:
     """``dumps({"class": name, "args": args, "id": job_id})``, byte for byte."""
-    quoted = '"' + job_id + '"' if _PLAIN_ID.fullmatch(job_id) else dumps(job_id)  # ours need no escaping
+    # Letters and digits need no escaping (ensure_ascii=False): ours are hex digits.
+    quoted = '"' + job_id + '"' if job_id.isalnum() else dumps(job_id)
     return _readable(_head(name) + dumps(args) + ',"id":' + quoted + "}")
 
 

@@ -28,8 +28,18 @@ MAX_VALUES_PER_PUSH = 1000
 
 def push(queue: str, payload: Payload) -> None:
     """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
+    if type(queue) is not str:
+        check_name(queue)  # its clear error, before the cache below fails to hash it
+    queues_key, queue_key, wake_channel = _push_keys(keys.namespace(), queue)
+    scripts.run(scripts.PUSH, [queues_key, queue_key], [queue, payload.encode(), wake_channel])
+
+
+@functools.lru_cache(maxsize=1024)
+def _push_keys(namespace: str, queue: str) -> tuple[str, str, str]:
+    """The keys ``push`` writes for ``queue``, its name checked: once per queue and namespace,
+    not on every ``delay()`` (~8% of its instructions). ``namespace`` is the cache's key."""
     check_name(queue)
-    scripts.run(scripts.PUSH, [keys.queues(), keys.queue(queue)], [queue, payload.encode(), keys.wake_channel()])
+    return keys.queues(), keys.queue(queue), keys.wake_channel()
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:

@@ -38,6 +38,8 @@ def send(signal: Signal, sender: Any, **kwargs: Any) -> None:
     What the signal tells of has happened (a job enqueued, performed, failed): one
     receiver's bug must not undo it, stop the worker, or keep other receivers from it.
     """
+    if not signal.receivers:  # the usual case, on every enqueue and job: nothing to call
+        return
     for receiver, result in signal.send_robust(sender=sender, **kwargs):
         if isinstance(result, Exception):
             logger.error("%s receiver %r raised: %r", _name_of(signal), receiver, result, exc_info=result)

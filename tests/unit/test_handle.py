@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import datetime as dt
 import json
+import os
+import pickle
 import time
 
 import pytest
@@ -293,3 +296,33 @@ def test_the_fast_queued_handle_equals_the_dataclasss_own():
     assert hash(made) == hash(handle.JobHandle(**dataclasses.asdict(made)))
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.status = "finished"
+
+
+def test_a_forked_child_never_makes_its_parents_ids():
+    handle.new_id()  # the parent's pool of random digits is filled
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only writes its ids
+        os.write(write_end, " ".join(handle.new_id()[12:] for _ in range(3)).encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    childs = set(os.read(read_end, 4096).decode().split())
+    os.close(read_end), os.close(write_end)
+    parents = {handle.new_id()[12:] for _ in range(3)}
+    assert len(childs) == 3 and not childs & parents
+
+
+def test_ids_stay_distinct_across_refills_of_the_pool_and_threads():
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: [handle.new_id() for _ in range(300)], range(4)))
+    ids = [job_id for batch in made for job_id in batch]
+    assert len(set(ids)) == len(ids) == 1200 and all(len(job_id) == 32 for job_id in ids)
+
+
+def test_a_queued_handle_reads_its_time_from_its_id_only_when_asked():
+    job_id = handle.new_id()
+    made = handle.queued(job_id, "x", "q")
+    assert made.enqueued_at == handle.enqueued_at_of(job_id) == made.enqueued_at
+    assert handle.JobHandle(job_id, "unknown").enqueued_at is None  # the dataclass's default stays None
+    assert dataclasses.replace(made, status="x").enqueued_at == made.enqueued_at
+    assert pickle.loads(pickle.dumps(made)) == made

@@ -154,3 +154,10 @@ def test_object_or_raw_keeps_bad_data_as_text():
 def test_canonical_is_equal_for_equal_json_values_only():
     assert payload.canonical({"b": [1, {"d": 2, "c": None}], "a": "é"}) == '{"a":"é","b":[1,{"c":null,"d":2}]}'
     assert len({payload.canonical(value) for value in ([1], [1.0], [True])}) == 3
+
+
+@pytest.mark.parametrize("job_id", ["0194f3a2c1de5b8e0c4e2f6a", "abc_DEF-9", "é2", 'a"b', "a\\b", "tab\there", ""])
+def test_an_id_is_written_as_json_would_write_it(job_id):
+    built = payload.build("X", [1], job_id=job_id)
+    assert built.encode() == payload.dumps({"class": "X", "args": [1], "id": job_id})
+    assert payload.encode_call("X", [1], job_id=job_id) == built.encode()

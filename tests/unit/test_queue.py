@@ -102,3 +102,16 @@ def test_push_many_with_one_bad_queue_name_writes_nothing(fake_redis):
     with pytest.raises(ValueError, match="Queue name"):
         queues.push_many([("good", build("X", [1])), ("a,b", build("X", [2]))])
     assert fake_redis.keys("*") == []
+
+
+def test_a_refused_name_is_refused_again_and_a_new_namespace_gets_its_own_keys(fake_redis, settings):
+    for _ in range(2):  # a name's check is cached only once it passed
+        with pytest.raises(InvalidQueueNameError, match="Queue name"):
+            queues.push("a,b", build("X", []))
+    with pytest.raises(InvalidQueueNameError, match="Queue name"):
+        queues.push(["mail"], build("X", []))  # not even hashable
+    queues.push("mail", build("X", []))
+    settings.RESQUE = {**settings.RESQUE, "NAMESPACE": "shop"}
+    queues.push("mail", build("X", []))
+    assert fake_redis.llen("resque:queue:mail") == 1 and fake_redis.llen("shop:queue:mail") == 1
+    assert fake_redis.smembers("shop:queues") == {b"mail"}
