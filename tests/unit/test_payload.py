@@ -2,6 +2,7 @@ import collections
 import datetime as dt
 import decimal
 import enum
+import json
 
 import pytest
 
@@ -161,3 +162,21 @@ def test_an_id_is_written_as_json_would_write_it(job_id):
     built = payload.build("X", [1], job_id=job_id)
     assert built.encode() == payload.dumps({"class": "X", "args": [1], "id": job_id})
     assert payload.encode_call("X", [1], job_id=job_id) == built.encode()
+
+
+@pytest.mark.parametrize(
+    "value", ["é☃\x01\"\\/", 1.0, 1e300, -0.0, 2**70, True, None, [], {"a": [1, {"b": "c"}]}, {1: 2}, 3.14159]
+)
+def test_dumps_writes_what_the_json_module_writes(value):
+    assert payload.dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def test_dumps_refuses_what_the_json_module_refuses_with_its_words():
+    cycle: list = []
+    cycle.append(cycle)
+    with pytest.raises(ValueError, match="Circular reference"):
+        payload.dumps({"x": cycle})
+    with pytest.raises(ValueError, match="Out of range float"):
+        payload.dumps([float("nan")])
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        payload.dumps([object()])
