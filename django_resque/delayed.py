@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import redis
+
 from . import keys, scripts, status
 from .connection import get_redis, translate_errors
 from .decoding import exact_text, loads_object, to_int, to_text, to_wire
@@ -35,6 +37,9 @@ MOVE_BATCH = 100
 # Buckets read per pipelined round when walking them all (resque-scheduler's
 # find_delayed_selection reads 100 too: beyond that there is almost no gain).
 WALK_WINDOW = 100
+# Items per LRANGE when a bucket is read: a bucket of any size (100,000 jobs due at 9:00)
+# is read a page at a time, never holding Redis for the whole of it.
+BUCKET_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -199,11 +204,13 @@ def remove_delayed(job: Job, *args: Any, **kwargs: Any) -> int:
 def remove_delayed_job_from_timestamp(timestamp: int, job: Job, *args: Any, **kwargs: Any) -> int:
     """Remove the copies of this call waiting at ``timestamp``, with or without an id.
 
-    Reads that one bucket whole: the cost grows with the jobs waiting at ``timestamp``.
+    Reads that one bucket, ``BUCKET_PAGE`` items a call: the cost grows with the jobs waiting
+    at ``timestamp``.
     """
     call = _Call.of(job, args, kwargs)
     removed = remove_item(call.item, [timestamp])
-    return removed + _remove_copies(_copies_with_extra_keys(call, [(timestamp, _bucket(timestamp))]))
+    pages = ((timestamp, page) for page in _pages(timestamp))
+    return removed + _remove_copies(_copies_with_extra_keys(call, pages))
 
 
 def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
@@ -219,8 +226,19 @@ def remove_item(raw: str, stamps: list[int], *, copies: int = 0) -> int:
 
 
 def remove_by_id(timestamp: int, job_id: str) -> int:
-    """Remove the job with this id waiting at ``timestamp`` (reading that one bucket); how many."""
-    found = [item.raw for item in items_at(timestamp, 0, -1) if item.payload is not None and item.payload.id == job_id]
+    """Remove the job with this id waiting at ``timestamp`` (reading that one bucket); how many.
+
+    Only items holding the id's text are decoded: cancelling one job of a large bucket
+    costs the bucket's bytes, not a decode of each of its jobs.
+    """
+    marker = to_wire('"id":' + dumps(job_id))
+    found = []
+    for page in _pages(timestamp):
+        for raw in page:
+            if marker in raw:
+                item = decode_item(timestamp, raw)
+                if item.payload is not None and item.payload.id == job_id:
+                    found.append(item.raw)
     return sum(remove_item(raw, [timestamp], copies=1) for raw in found)
 
 
@@ -278,11 +296,13 @@ def _exact_stamps(item: str) -> list[int]:
 
 
 def _walk() -> Iterator[tuple[int, list[bytes]]]:
-    """(timestamp, its stored items) for every bucket in the schedule, ``WALK_WINDOW`` per round.
+    """(timestamp, a page of its stored items) for every bucket in the schedule.
 
-    Pages by score, not position: the scheduler popping due timestamps meanwhile cannot
-    make the walk skip later ones. (A timestamp's score is its epoch, so scores are
-    distinct; members another program wrote with a shared score may be skipped.)
+    ``WALK_WINDOW`` timestamps a round, their first pages in one pipelined round trip; a
+    bucket larger than a page is read on, ``BUCKET_PAGE`` items a call. Pages by score,
+    not position: the scheduler popping due timestamps meanwhile cannot make the walk
+    skip later ones. (A timestamp's score is its epoch, so scores are distinct; members
+    another program wrote with a shared score may be skipped.)
     """
     seen: set[int] = set()
     low = "-inf"
@@ -294,29 +314,52 @@ def _walk() -> Iterator[tuple[int, list[bytes]]]:
         epochs = dict.fromkeys(_epoch_of(member) for member, _ in found)
         stamps = [stamp for stamp in epochs if stamp >= 0 and stamp not in seen]
         seen.update(stamps)
-        yield from zip(stamps, _buckets(stamps), strict=True)
+        for stamp, first in zip(stamps, _first_pages(stamps), strict=True):
+            yield stamp, first
+            if len(first) == BUCKET_PAGE:
+                yield from ((stamp, page) for page in _pages(stamp, start=BUCKET_PAGE))
         if len(found) < WALK_WINDOW:
             return
         low = f"({found[-1][1]!r}"
 
 
-def _buckets(stamps: list[int]) -> list[list[bytes]]:
-    """The whole bucket of each timestamp, in one pipelined round; a key that is not a list reads as empty."""
+def _first_pages(stamps: list[int]) -> list[list[bytes]]:
+    """The first page of each timestamp's bucket, in one pipelined round; a key that is not a list reads as empty."""
     if not stamps:
         return []
     pipe = get_redis().pipeline(transaction=False)
     for stamp in stamps:
-        pipe.lrange(keys.delayed(stamp), 0, -1)
+        pipe.lrange(keys.delayed(stamp), 0, BUCKET_PAGE - 1)
     with translate_errors():
         replies = pipe.execute(raise_on_error=False)
-    for stamp, reply in zip(stamps, replies, strict=True):
-        if isinstance(reply, Exception):
-            logger.warning("Skipped %s: not a list of delayed jobs (%s)", keys.delayed(stamp), reply)
-    return [[] if isinstance(reply, Exception) else [_as_bytes(raw) for raw in reply] for reply in replies]
+    return [_page_of(stamp, reply) for stamp, reply in zip(stamps, replies, strict=True)]
 
 
-def _bucket(stamp: int) -> list[bytes]:
-    return _buckets([stamp])[0]
+def _pages(stamp: int, start: int = 0) -> Iterator[list[bytes]]:
+    """A bucket's items from ``start``, ``BUCKET_PAGE`` a call, up to a short page.
+
+    By position: items taken off the head meanwhile (the scheduler moving a due
+    bucket) can make a page skip as many; items of a future bucket are only appended.
+    """
+    while True:
+        with translate_errors():
+            try:
+                reply: Any = get_redis().lrange(keys.delayed(stamp), start, start + BUCKET_PAGE - 1)
+            except redis.ResponseError as exc:
+                reply = exc
+        page = _page_of(stamp, reply)
+        if page:
+            yield page
+        if len(page) < BUCKET_PAGE:
+            return
+        start += BUCKET_PAGE
+
+
+def _page_of(stamp: int, reply: Any) -> list[bytes]:
+    if isinstance(reply, Exception):
+        logger.warning("Skipped %s: not a list of delayed jobs (%s)", keys.delayed(stamp), reply)
+        return []
+    return [_as_bytes(raw) for raw in reply]
 
 
 def _copies_with_extra_keys(call: _Call, buckets: Iterable[tuple[int, list[bytes]]]) -> dict[str, set[int]]:

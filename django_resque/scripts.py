@@ -459,8 +459,11 @@ REMOVE_ITEM = """
 local removed = 0
 for i = 3, #KEYS do
     local name, ts = ARGV[2 * i - 3], ARGV[2 * i - 2]
-    removed = removed + redis.call('LREM', KEYS[i], tonumber(ARGV[2]), ARGV[1])
-    if not redis.call('LPOS', KEYS[i], ARGV[1]) then
+    local wanted = tonumber(ARGV[2])
+    local here = redis.call('LREM', KEYS[i], wanted, ARGV[1])
+    removed = removed + here
+    -- LREM took every copy (0 = all, or fewer than asked for): none left to look for
+    if wanted == 0 or here < wanted or not redis.call('LPOS', KEYS[i], ARGV[1]) then
         redis.call('SREM', KEYS[1], name)
     end
     if redis.call('LLEN', KEYS[i]) == 0 then

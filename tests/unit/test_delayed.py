@@ -264,3 +264,39 @@ def test_a_bucket_that_is_not_a_list_is_skipped_by_the_walk(fake_redis, caplog):
     assert delayed.remove_delayed(support.remember, "x") == 1
     assert f"Skipped {keys.delayed(T1)}: not a list of delayed jobs" in caplog.text
     assert fake_redis.get(keys.delayed(T1)) == b"not a list"
+
+
+def _lrange_sizes(fake_redis, monkeypatch):
+    """The number of items each LRANGE outside a pipeline asks for (-1: to the end)."""
+    sizes = []
+    real = fake_redis.lrange
+
+    def lrange(name, start, end):
+        sizes.append(-1 if end == -1 else end - start + 1)
+        return real(name, start, end)
+
+    monkeypatch.setattr(fake_redis, "lrange", lrange)
+    return sizes
+
+
+def test_a_bucket_larger_than_a_page_is_read_a_page_at_a_time(fake_redis, monkeypatch):
+    monkeypatch.setattr(delayed, "BUCKET_PAGE", 3)
+    sizes = _lrange_sizes(fake_redis, monkeypatch)
+    for n in range(7):
+        _schedule_without_id(T1, support.remember, f"other {n}")
+    last = support.remember.enqueue_at(_at(T1), "x")  # the 8th item: on the third page
+    assert delayed.scheduled_at(support.remember, "x") == [T1]
+    assert delayed.remove_delayed_job_from_timestamp(T1, support.remember, "x") == 1
+    assert django_resque.fetch(last.id).status == "cancelled"
+    again = support.remember.enqueue_at(_at(T1), "x")
+    assert delayed.remove_delayed(support.remember, "x") == 1 and delayed.timestamp_size(T1) == 7
+    assert django_resque.cancel(support.remember.enqueue_at(_at(T1), "y").id).status == "cancelled"
+    assert delayed.timestamp_size(T1) == 7 and again.id not in fake_redis.lrange(keys.delayed(T1), 0, -1)[-1].decode()
+    assert sizes and all(0 < size <= 3 for size in sizes[:-1])  # the last is the test's own
+
+
+def test_cancel_of_a_scheduled_job_takes_only_the_item_that_has_its_id(fake_redis):
+    wanted = support.remember.enqueue_at(_at(T1), "x")
+    lookalike = support.remember.enqueue_at(_at(T1), {"id": wanted.id})  # the id's text in its arguments
+    assert django_resque.cancel(wanted.id).status == "cancelled"
+    assert [item["id"] for item in _items(fake_redis, T1)] == [lookalike.id]

@@ -165,7 +165,7 @@ def test_an_id_is_written_as_json_would_write_it(job_id):
 
 
 @pytest.mark.parametrize(
-    "value", ["é☃\x01\"\\/", 1.0, 1e300, -0.0, 2**70, True, None, [], {"a": [1, {"b": "c"}]}, {1: 2}, 3.14159]
+    "value", ['é☃\x01"\\/', 1.0, 1e300, -0.0, 2**70, True, None, [], {"a": [1, {"b": "c"}]}, {1: 2}, 3.14159]
 )
 def test_dumps_writes_what_the_json_module_writes(value):
     assert payload.dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
