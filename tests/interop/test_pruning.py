@@ -26,11 +26,13 @@ def test_ruby_prunes_while_a_worker_of_ours_lives(real_redis, start_worker, star
     our_id = f"{socket.gethostname()}:{ours.pid}:test"
     wait_until(lambda: real_redis.sismember("resque:workers", our_id), what="our worker registered")
     dead_worker(real_redis, "far:1:test", stale=True)
-    start_ruby("work", "test")  # a Ruby worker prunes when it starts, if the pruning lock is free
+    ruby_worker = start_ruby("work", "test")  # a Ruby worker prunes when it starts, if the pruning lock is free
     wait_until(lambda: failures(real_redis), timeout=10, what="Ruby to prune the dead worker")
     [record] = failures(real_redis)
     assert record["exception"] == "Resque::PruneDeadWorkerDirtyExit"
     wait_until(lambda: not real_redis.sismember("resque:workers", "far:1:test"), what="the dead worker unregistered")
+    # Ruby registers itself after pruning: stopped here, it cannot register into the next test's Redis.
+    ruby_worker.stop()
 
 
 def test_pruned_jobs_are_recorded_as_ruby_records_them(real_redis, ruby):
