@@ -7,8 +7,9 @@ Nothing is read at import time. The merged dict is cached and dropped when Djang
 from __future__ import annotations
 
 import os
-from functools import cache
-from typing import Any
+from collections.abc import Callable
+from functools import cache, lru_cache
+from typing import Any, TypeVar
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
@@ -60,6 +61,9 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
+_derived: list[Callable[[], None]] = []  # the cache_clear of every ``per_settings`` function
+
+F = TypeVar("F", bound=Callable[..., Any])
 _URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 
 
@@ -85,9 +89,21 @@ def get(name: str) -> Any:
     return resque_settings()[name]
 
 
+def per_settings(function: F) -> F:
+    """``function`` cached until the settings change: what is worked out from settings alone
+    (key names, script arguments), read once per worker and not for every job. Its arguments
+    must be hashable (the last 128 kept); its value must not be mutated.
+    """
+    cached = lru_cache(maxsize=128)(function)
+    _derived.append(cached.cache_clear)
+    return cached  # type: ignore[return-value]
+
+
 def reset() -> None:
-    """Forget the cached settings (called on ``setting_changed``)."""
+    """Forget the cached settings and what ``per_settings`` worked out from them (called on ``setting_changed``)."""
     resque_settings.cache_clear()
+    for clear in _derived:
+        clear()
 
 
 def _check_connection(merged: dict[str, Any]) -> None:

@@ -15,11 +15,18 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.connection import AbstractConnection, HiredisRespSerializer
 from redis.sentinel import Sentinel
 
 from . import conf, held_connection
 from .exceptions import ResqueConfigurationError, ResqueConnectionError
 from .redaction import mask_url
+
+hiredis_pack: Any
+try:
+    from hiredis import pack_command as hiredis_pack
+except ImportError:  # then redis-py packs in Python: no HiredisRespSerializer to go around
+    hiredis_pack = None
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
@@ -96,13 +103,38 @@ def _send_and_read(conn: Any, args: tuple[Any, ...]) -> Any:
     timeout), so a reply is never left unread on a connection that is used again.
     """
     try:
-        conn.send_command(*args)
+        _send(conn, args)
         return conn.read_response()
     except redis.ResponseError:  # the reply was read: the connection is clean
         raise
     except BaseException:
         conn.disconnect()
         raise
+
+
+def _send(conn: Any, args: tuple[Any, ...]) -> None:
+    """``conn.send_command(*args)``, packed by hiredis at once when that is the connection's packer.
+
+    redis-py's ``HiredisRespSerializer.pack`` first walks every argument in Python, for
+    conversions our commands do not need (a first argument of several words, a bytearray):
+    it costs about as much as hiredis's packing, and a worker's scripts take some twenty
+    arguments a job. A command that needs them (or that hiredis refuses) goes the usual way.
+    """
+    packer = getattr(conn, "_command_packer", None)
+    first = args[0]
+    if type(packer) is HiredisRespSerializer and type(first) is str and first.isalpha() and _sends_as_usual(conn):
+        try:
+            packed = [hiredis_pack(args)]
+        except TypeError:  # a bytearray, None...: redis-py's conversions, and its DataError
+            packed = packer.pack(*args)
+        conn.send_packed_command(packed)
+    else:
+        conn.send_command(*args)
+
+
+def _sends_as_usual(conn: Any) -> bool:
+    """Whether ``conn.send_command`` is redis-py's own (not a proxy's, a subclass's or a patched one)."""
+    return getattr(conn.send_command, "__func__", None) is AbstractConnection.send_command
 
 
 def text(value: bytes | str) -> str:

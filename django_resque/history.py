@@ -87,11 +87,12 @@ class Slow:
 # Writing (the worker's side) ------------------------------------------------------
 
 
-def script_args(failed: bool) -> list[str]:
+@conf.per_settings
+def script_args(failed: bool) -> tuple[str, ...]:
     """The four history arguments of RESERVE and FINISH_JOB: prefix ('' when off), TTL, -, failed."""
     if not conf.get("HISTORY"):
-        return ["", "0", "0", "0"]
-    return [keys.history_prefix(), str(_minute_ttl()), "0", "1" if failed else "0"]
+        return ("", "0", "0", "0")
+    return (keys.history_prefix(), str(_minute_ttl()), "0", "1" if failed else "0")
 
 
 def sample(pipe: Any, worker_id: str) -> None:

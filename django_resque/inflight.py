@@ -30,6 +30,7 @@ record, and finishes each before the next (``worker/child.py``).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -99,18 +100,16 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
     cancelled while queued is dropped on the way (``drop_cancelled``).
     """
     while True:
-        now = time.time()
-        counters = counters_for(worker_id, finished.failed) if finished is not None else []
+        failed = finished.failed if finished is not None else None
         with translate_errors():
             reply = scripts.run(
                 scripts.RESERVE,
-                [keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters],
+                _reserve_keys(worker_id, failed),
                 [
-                    keys.queue_prefix(),
-                    time.strftime(RUN_AT_FORMAT, time.gmtime(now)),
-                    time.strftime(RUN_AT_FORMAT, time.gmtime(now + 1)),
+                    _queue_prefix(),
+                    *_run_at_texts(int(time.time())),
                     finished.record if finished is not None else "",
-                    *history.script_args(finished is not None and finished.failed),
+                    *history.script_args(bool(failed)),
                     *job_record_args(worker_id, finished.result if finished is not None else None),
                     *queues,
                 ],
@@ -125,9 +124,31 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
         finished = None
 
 
+@conf.per_settings
+def _reserve_keys(worker_id: str, failed: bool | None) -> tuple[str, ...]:
+    """RESERVE's keys: the record, the queue set, the pause flag, then the counters of a finished job (if any)."""
+    counters = counters_for(worker_id, failed) if failed is not None else []
+    return (keys.worker(worker_id), keys.queues(), keys.pause_all(), *counters)
+
+
+_queue_prefix = conf.per_settings(keys.queue_prefix)
+
+
+@functools.lru_cache(maxsize=1)
+def _run_at_texts(second: int) -> tuple[str, str]:
+    """RESERVE's two ``run_at`` times (this second and the next): the same for every job of a second."""
+    return time.strftime(RUN_AT_FORMAT, time.gmtime(second)), time.strftime(RUN_AT_FORMAT, time.gmtime(second + 1))
+
+
 def job_record_args(worker_id: str, result: status.Result | None = None) -> list[str | int]:
     """The seven job record arguments of RESERVE and FINISH_JOB (scripts._JOB_RECORD)."""
-    return [keys.job_record_prefix(), status.now_text(), worker_id, status.ttl(), *status.result_args(result)]
+    prefix, ttl = _job_record_settings()
+    return [prefix, status.now_text(), worker_id, ttl, *status.result_args(result)]
+
+
+@conf.per_settings
+def _job_record_settings() -> tuple[str, int]:
+    return keys.job_record_prefix(), status.ttl()
 
 
 def drop_cancelled(queue: str, raw: bytes) -> None:
@@ -182,16 +203,21 @@ def finish(
     ``count_for`` is the worker whose per-worker counters move (default: ``worker_id``);
     ``result``, a succeeded job's return value, is kept in the same call (only if still ours).
     """
-    counters = counters_for(count_for or worker_id, failed)
     kept = None if failed else result
     with translate_errors():
         return bool(
             scripts.run(
                 scripts.FINISH_JOB,
-                [keys.worker(worker_id), *counters],
+                _finish_keys(worker_id, count_for or worker_id, failed),
                 [record, *history.script_args(failed), *job_record_args(worker_id, kept)],
             )
         )
+
+
+@conf.per_settings
+def _finish_keys(worker_id: str, count_for: str, failed: bool) -> tuple[str, ...]:
+    """FINISH_JOB's keys: the record, then the counters the job moves (``count_for``'s and the global ones)."""
+    return (keys.worker(worker_id), *counters_for(count_for, failed))
 
 
 def discard(worker_id: str, record: bytes) -> bool:

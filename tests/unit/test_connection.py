@@ -79,3 +79,34 @@ def test_cluster_url_is_parsed():
     }
     with pytest.raises(ResqueConfigurationError, match="cluster form"):
         connection.parse_cluster_url("redis+cluster://")
+
+
+def _capturing_connection() -> tuple[redis.Connection, list[bytes]]:
+    """An unconnected redis.Connection that keeps what it would send."""
+    conn, sent = redis.Connection(), []
+    if type(conn._command_packer).__name__ != "HiredisRespSerializer":
+        pytest.skip("redis-py packs in Python here (no hiredis)")
+    conn.send_packed_command = lambda packed, check_health=True: sent.append(b"".join(packed))
+    return conn, sent
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("EVALSHA", "f" * 40, 2, "resque:worker:w", b"\x00raw", "", 0, 86400, 2.5, "caf\u00e9"),
+        ("SET", "k", bytearray(b"v")),  # converted by redis-py first: its own packing
+        ("SET", "k", memoryview(b"v")),
+        ("SCRIPT LOAD", "return 1"),  # a command of two words: split by redis-py
+    ],
+)
+def test_commands_are_sent_as_redis_py_packs_them(args):
+    conn, sent = _capturing_connection()
+    connection._send(conn, args)
+    assert sent == [b"".join(conn._command_packer.pack(*args))]
+
+
+def test_an_argument_redis_py_refuses_is_refused_alike():
+    conn, sent = _capturing_connection()
+    with pytest.raises(redis.DataError):
+        connection._send(conn, ("SET", "k", None))
+    assert sent == []
