@@ -15,7 +15,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
-from redis.connection import AbstractConnection, HiredisRespSerializer
 from redis.sentinel import Sentinel
 
 from . import conf, held_connection
@@ -27,6 +26,9 @@ try:
     from hiredis import pack_command as hiredis_pack
 except ImportError:  # then redis-py packs in Python: no HiredisRespSerializer to go around
     hiredis_pack = None
+# redis-py's own packer and send_command, which ``_send`` goes around (None in a redis-py without them).
+_HIREDIS_PACKER = getattr(redis.connection, "HiredisRespSerializer", None)
+_OWN_SEND = getattr(getattr(redis.connection, "AbstractConnection", None), "send_command", None)
 
 _client: redis.Redis | None = None
 _client_pid: int | None = None
@@ -120,9 +122,9 @@ def _send(conn: Any, args: tuple[Any, ...]) -> None:
     it costs about as much as hiredis's packing, and a worker's scripts take some twenty
     arguments a job. A command that needs them (or that hiredis refuses) goes the usual way.
     """
-    packer = getattr(conn, "_command_packer", None)
+    packer: Any = getattr(conn, "_command_packer", None)
     first = args[0]
-    if type(packer) is HiredisRespSerializer and type(first) is str and first.isalpha() and _sends_as_usual(conn):
+    if type(packer) is _HIREDIS_PACKER and type(first) is str and first.isalpha() and _sends_as_usual(conn):
         try:
             packed = [hiredis_pack(args)]
         except TypeError:  # a bytearray, None...: redis-py's conversions, and its DataError
@@ -134,7 +136,7 @@ def _send(conn: Any, args: tuple[Any, ...]) -> None:
 
 def _sends_as_usual(conn: Any) -> bool:
     """Whether ``conn.send_command`` is redis-py's own (not a proxy's, a subclass's or a patched one)."""
-    return getattr(conn.send_command, "__func__", None) is AbstractConnection.send_command
+    return _OWN_SEND is not None and getattr(conn.send_command, "__func__", None) is _OWN_SEND
 
 
 def text(value: bytes | str) -> str:
