@@ -3,12 +3,15 @@
 Per minute (RESQUE['HISTORY_MINUTES'], a day by default) and per hour
 (RESQUE['HISTORY_HOURS'], a week): jobs processed and failed, fleet-wide and per queue,
 and the queues' depth; with DURATION_METRICS, each job class's count, total and longest
-run, fleet-wide and per queue. Writing it costs a job no round trip: the counts are
-made inside the scripts that already count the job (``scripts.RESERVE``,
-``scripts.FINISH_JOB``; the minute only), the depth inside the heartbeat's MULTI, which
-also folds the finished minutes into their hours (once a minute for the fleet),
-durations by one EVAL in the duration histogram's pipeline (``scripts.RECORD_DURATION``:
-the fleet's and the job's queue's minute and hour). So an hour's counts lag by the
+run, fleet-wide and per queue. Writing it costs a job no round trip: a process holds
+its jobs' counts (``count``) and adds them, at most once a second, to the minute's hash
+inside a script it calls anyway (``scripts.RESERVE``, ``scripts.FINISH_JOB``), or with
+its heartbeat, or when it goes idle or stops (``flush``). A count can so reach its
+minute up to a second late (a heartbeat, behind a long job), and a process killed
+outright loses the counts it held: a chart's, never a job's. The depth is sampled inside
+the heartbeat's MULTI, which also folds the finished minutes into their hours (once a
+minute for the fleet); durations go by one EVAL in the duration histogram's pipeline
+(``scripts.RECORD_DURATION``: the fleet's and the job's queue's minute and hour). So an hour's counts lag by the
 minutes not folded yet (one or two). Ruby's workers write none of it (``non_writers``
 names them), and durations recorded before they were kept per queue show only
 fleet-wide.
@@ -25,6 +28,9 @@ field of no known kind is skipped.
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +40,7 @@ import redis
 from . import conf, keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import to_float, to_int, to_text
+from .payload import dumps
 from .queue import is_valid_name
 
 MINUTE, HOUR = 60, 3600
@@ -87,12 +94,88 @@ class Slow:
 # Writing (the worker's side) ------------------------------------------------------
 
 
+# The jobs this process finished, as history fields (processed, processed:<queue>,
+# failed, failed:<queue>) and counts not written yet. They go with the process's next
+# reserve or finish script at least FLUSH_SECONDS after the last write, with its
+# heartbeat (a long job), or with ``flush`` (going idle, stopping): three commands a job
+# inside those scripts became three a second. Guarded by a lock: a --no-fork worker's
+# heartbeat thread takes them too.
+FLUSH_SECONDS = 1.0
+_pending: dict[str, int] = {}
+_written_at = 0.0
+_lock = threading.Lock()
+
+
+def count(queue: str, failed: bool) -> None:
+    """One finished job of ``queue`` ('' if unknown), held until the next write."""
+    with _lock:
+        for name in ("processed", "failed") if failed else ("processed",):
+            _pending[name] = _pending.get(name, 0) + 1
+            if queue:
+                field = f"{name}:{queue}"
+                _pending[field] = _pending.get(field, 0) + 1
+
+
+def script_args(flush: bool = False) -> tuple[str, str, str, str]:
+    """The four history arguments of RESERVE, FINISH_JOB and ADD_TO_HISTORY: prefix ('' when
+    off), minute TTL, the counts due (JSON; '' when none is due; all with ``flush``), -.
+
+    Counts handed over here are forgotten: if the call carrying them fails, they are
+    lost (a chart's count, never a job).
+    """
+    prefix, ttl = _writing()
+    if not prefix:
+        with _lock:
+            _pending.clear()
+        return ("", "0", "", "-")
+    return (prefix, ttl, _take(flush), "-")
+
+
+def flush() -> None:
+    """Write the counts this process holds now (a worker going idle or stopping, a job process ending)."""
+    args = script_args(flush=True)
+    if args[2]:
+        scripts.run(scripts.ADD_TO_HISTORY, [], args)
+
+
+def flush_into(pipe: Any) -> None:
+    """Queue the counts this process holds on ``pipe`` (the heartbeat's MULTI)."""
+    args = script_args(flush=True)
+    if args[2]:
+        _eval_with(pipe, scripts.ADD_TO_HISTORY, [], list(args))
+
+
+def _take(flush: bool) -> str:
+    global _written_at
+    with _lock:
+        if not _pending:
+            return ""
+        now = time.monotonic()
+        if not flush and now - _written_at < FLUSH_SECONDS:
+            return ""
+        _written_at = now
+        counts = [part for field, n in _pending.items() for part in (field, n)]
+        _pending.clear()
+    return dumps(counts)
+
+
+def _forget_pending() -> None:
+    """In a forked process: the parent's counts are the parent's to write (and its lock may be held)."""
+    global _written_at, _lock
+    _lock = threading.Lock()
+    _pending.clear()
+    _written_at = 0.0
+
+
+os.register_at_fork(after_in_child=_forget_pending)
+
+
 @conf.per_settings
-def script_args(failed: bool) -> tuple[str, ...]:
-    """The four history arguments of RESERVE and FINISH_JOB: prefix ('' when off), TTL, -, failed."""
+def _writing() -> tuple[str, str]:
+    """The history key prefix and minute TTL ('' and '0' when history is off)."""
     if not conf.get("HISTORY"):
-        return ("", "0", "0", "0")
-    return (keys.history_prefix(), str(_minute_ttl()), "0", "1" if failed else "0")
+        return ("", "0")
+    return (keys.history_prefix(), str(_minute_ttl()))
 
 
 def sample(pipe: Any, worker_id: str) -> None:

@@ -97,8 +97,11 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
     """The next job (recorded in ``worker:<id>``), PAUSED, or None when all are empty.
 
     ``finished`` is deleted and counted first, in the same script, as ``finish``. A job
-    cancelled while queued is dropped on the way (``drop_cancelled``).
+    cancelled while queued is dropped on the way (``drop_cancelled``). When none is
+    found, the history's counts this process holds are written (``history.flush``).
     """
+    if finished is not None:
+        history.count(_queue_of(finished.record), finished.failed)
     while True:
         failed = finished.failed if finished is not None else None
         with translate_errors():
@@ -109,15 +112,14 @@ def reserve(worker_id: str, queues: list[str], finished: Finished | None = None)
                     _queue_prefix(),
                     *_run_at_texts(int(time.time())),
                     finished.record if finished is not None else "",
-                    *history.script_args(bool(failed)),
+                    *history.script_args(),
                     *job_record_args(worker_id, finished.result if finished is not None else None),
                     *queues,
                 ],
             )
-        if reply is None:
-            return None
-        if isinstance(reply, int):
-            return PAUSED
+        if reply is None or isinstance(reply, int):
+            history.flush()
+            return None if reply is None else PAUSED
         if len(reply) < 3:
             return parse_record(reply[1])
         drop_cancelled(to_text(reply[0]), reply[1])
@@ -178,9 +180,17 @@ def parse_record(record: bytes | str) -> Reservation:
 _RECORD_HEAD = re.compile(rb'\{"queue":("(?:[^"\\]|\\.){0,1000}")')
 
 
-def _queue_of(record: bytes) -> str:
-    """The queue of a record whose payload cannot be decoded, from the record's head; else ""."""
+def _queue_of(record: bytes | str) -> str:
+    """The queue a record names in its head, as the reserve script writes it; else "".
+
+    Read without decoding the rest: for a record whose payload cannot be decoded, and
+    for every finished job's history count (``history.count``).
+    """
+    if isinstance(record, str):
+        record = record.encode("utf-8", "surrogateescape")
     head = _RECORD_HEAD.match(record)
+    if head and b"\\" not in head[1]:
+        return head[1][1:-1].decode("utf-8", "replace")
     try:
         queue = loads(head[1]) if head else ""
     except UndecodableError:
@@ -204,12 +214,13 @@ def finish(
     ``result``, a succeeded job's return value, is kept in the same call (only if still ours).
     """
     kept = None if failed else result
+    history.count(_queue_of(record), failed)
     with translate_errors():
         return bool(
             scripts.run(
                 scripts.FINISH_JOB,
                 _finish_keys(worker_id, count_for or worker_id, failed),
-                [record, *history.script_args(failed), *job_record_args(worker_id, kept)],
+                [record, *history.script_args(), *job_record_args(worker_id, kept)],
             )
         )
 

@@ -162,37 +162,37 @@ return {n, took()}
 
 # History (history.py) -------------------------------------------------------------
 
-# A Lua function for the scripts that count a finished job (RESERVE, FINISH_JOB): add it
-# to this minute's history hash, fleet-wide and for the job's queue (read from the head
-# of our own record, as the reserve script writes it; a quote in a JSON string is always
-# escaped, so the first ',"run_at":"' ends the queue's name). Hours are not written
-# here: the depth sample folds each finished minute into its hour, once a minute for the
-# fleet, so a job costs two writes, not four.
-# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, unused,
-# '1' if the job failed. The minute is Redis's (TIME), the same for every host. The TTL
-# is set by the write that makes the hash (a first count here, or the depth sample). A
-# history key another program made into something else is left alone (pcall):
-# counting the job itself must never fail because of it.
+# A Lua function for the scripts a worker already calls (RESERVE, FINISH_JOB) and
+# ADD_TO_HISTORY: add the jobs a process finished since its last write (history.count)
+# to this minute's history hash. Hours are not written here: the depth sample folds each
+# finished minute into its hour, once a minute for the fleet.
+# ARGV from ``at``: history key prefix ('' when history is off), minute TTL, the counts
+# (a JSON array of field, count, field, count...; '' for none), unused. The minute is
+# Redis's (TIME), the same for every host. The TTL is set by the write that makes a field
+# (a first count here, or the depth sample). Counts that do not decode, and a history key
+# another program made into something else, are left alone (pcall): counting must never
+# fail the script that carries it.
 _COUNT_IN_HISTORY = """
-local function count_in_history(record, at)
-  local prefix = ARGV[at]
-  if not prefix or prefix == '' then return end
+local function count_in_history(at)
+  local prefix, counts = ARGV[at], ARGV[at + 2]
+  if not prefix or prefix == '' or not counts or counts == '' then return end
+  local ok, fields = pcall(cjson.decode, counts)
+  if not ok or type(fields) ~= 'table' then return end
   local now = tonumber(redis.call('TIME')[1])
-  local queue = nil
-  local stop = string.find(record, ',"run_at":"', 10, true)
-  if stop and string.sub(record, 1, 9) == '{"queue":' then
-    local ok, name = pcall(cjson.decode, string.sub(record, 10, stop - 1))
-    if ok and type(name) == 'string' then queue = name end
-  end
   local key = prefix .. 'minute:' .. (now - now % 60)
-  local names = {'processed'}
-  if ARGV[at + 3] == '1' then names[2] = 'failed' end
-  for _, name in ipairs(names) do
-    if redis.pcall('HINCRBY', key, name, 1) == 1 then redis.pcall('EXPIRE', key, ARGV[at + 1]) end
-    if queue then redis.pcall('HINCRBY', key, name .. ':' .. queue, 1) end
+  for i = 1, #fields - 1, 2 do
+    local field, n = fields[i], fields[i + 1]
+    if type(field) == 'string' and type(n) == 'number' and n >= 1 then
+      n = math.floor(n)
+      if redis.pcall('HINCRBY', key, field, n) == n then redis.pcall('EXPIRE', key, ARGV[at + 1]) end
+    end
   end
 end
 """
+
+# The counts a process still holds, written now (history.flush: going idle, stopping).
+# ARGV: the four history arguments (count_in_history).
+ADD_TO_HISTORY = _COUNT_IN_HISTORY + "count_in_history(1)\nreturn 1\n"
 
 # A job's record (status.py) as a worker takes and finishes it, for payloads that carry
 # an id (ours; a payload Ruby rebuilt has none and costs nothing here). ARGV from ``at``:
@@ -239,7 +239,9 @@ local function keep_result(at)
 end
 local function finish_job_record(record, failed, at)
   if not failed and keep_result(at) then return end
-  local id = string.match(record, ',"id":"([%w_%-]+)"}}$')
+  -- Matched in the last 80 bytes (the id's 64 at most, and what frames it): a pattern
+  -- anchored at the end is still tried at every position of the whole record.
+  local id = string.match(string.sub(record, -80), ',"id":"([%w_%-]+)"}}$')
   if not id or #id > 64 then return end
   local key = ARGV[at] .. id
   if redis.pcall('HGET', key, 'status') ~= 'running' then return end  -- an error reply is a table
@@ -355,8 +357,9 @@ return 1
 # a job is never only in a process's memory, and one round trip serves both.
 # KEYS: worker:<id>, queues set, pause-all-workers, then the counters of the finished job.
 # ARGV: queue key prefix, run_at, run_at one second later, the finished job's record
-# ('' for none), its four history arguments (count_in_history), the seven job record
-# arguments (_JOB_RECORD), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
+# ('' for none), the four history arguments (count_in_history: the counts this process
+# holds, written whatever becomes of the record), the seven job record arguments
+# (_JOB_RECORD), then queue names or globs (``*``, ``?``), as Ruby: each glob expands
 # to the matching known queues, sorted; duplicates are skipped.
 # The finished record is deleted and counted only if it is still there (FINISH_JOB).
 # A new record never equals the finished one (identical jobs in one second get the
@@ -375,9 +378,9 @@ local finished = ARGV[4]
 if finished ~= '' and redis.call('GET', KEYS[1]) == finished then
   redis.call('DEL', KEYS[1])
   for i = 4, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
-  if #KEYS > 3 then count_in_history(finished, 5) end
   finish_job_record(finished, #KEYS > 5, 9)
 end
+count_in_history(5)
 local paused = redis.call('GET', KEYS[3])
 if paused and string.lower(paused) == 'true' then return 1 end
 local function glob_pattern(glob)
@@ -421,21 +424,19 @@ return nil
 # The job in worker:<id> is done: delete the record and count it, but only if it is
 # still the one we expect (a pruner may have recovered it meanwhile).
 # KEYS: worker:<id>, then the counters to increment. ARGV: expected record, then with
-# counters its four history arguments (count_in_history) and the seven job record
-# arguments (_JOB_RECORD).
+# counters the four history arguments (count_in_history: written whatever becomes of
+# the record) and the seven job record arguments (_JOB_RECORD).
 # Returns 1 if finished here, 0 if the record had changed or gone. A counter that is
 # not an integer is left as it is, as in RESERVE.
 FINISH_JOB = (
     _COUNT_IN_HISTORY
     + _JOB_RECORD
     + """
+count_in_history(2)
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('DEL', KEYS[1])
 for i = 2, #KEYS do redis.pcall('INCRBY', KEYS[i], 1) end
-if #KEYS > 1 then
-  count_in_history(ARGV[1], 2)
-  finish_job_record(ARGV[1], #KEYS > 3, 6)
-end
+if #KEYS > 1 then finish_job_record(ARGV[1], #KEYS > 3, 6) end
 return 1
 """
 )

@@ -45,6 +45,7 @@ def _announce(worker_id: str, *, keep_started: bool) -> None:
         pipe.sadd(keys.workers(), worker_id)
         pipe.set(keys.worker_started(worker_id), started, nx=keep_started)
         history.sample(pipe, worker_id)
+        history.flush_into(pipe)  # the counts a long job would hold back
         pipe.execute()
 
 

@@ -13,7 +13,7 @@ import shutil
 import pytest
 import redis
 
-from django_resque import connection, held_connection
+from django_resque import connection, held_connection, history
 from django_resque.testing import RedisServer
 
 
@@ -56,3 +56,12 @@ def real_redis(redis_url, settings):
     connection.reset()
     held_connection.forget()
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def history_written_with_each_job(monkeypatch):
+    """Each job's history count goes with the script that finishes it, so a test reads it
+    right after: tests/unit/test_history.py tries the batching (FLUSH_SECONDS) itself.
+    Worker processes a test starts keep the setting's default."""
+    monkeypatch.setattr(history, "FLUSH_SECONDS", 0.0)
+    history._forget_pending()

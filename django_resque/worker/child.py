@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from django.core.cache import caches
 from django.db import connections
 
-from .. import connection, inflight, reconnect
+from .. import connection, history, inflight, reconnect
 from ..signals import after_fork, send
 from . import limits, perform, prefork, process_signals, title
 from .fork import ChildChannel, has_exited
@@ -143,6 +143,7 @@ def _work_jobs(
             channel.done()
         jobs_left -= 1
         if jobs_left <= 0 or channel.stop_requested():
+            _write_history()
             return
         current = inflight.reserve(worker_id, queues)
         if not isinstance(current, inflight.Reservation):
@@ -173,6 +174,12 @@ def _finish_unless_finished(finished: inflight.Finished, worker_id: str) -> None
     """
     finish = functools.partial(inflight.finish, worker_id, finished.record, finished.failed, result=finished.result)
     reconnect.until_done(finish, "finishing the job", give_up=lambda: True)
+    _write_history()
+
+
+def _write_history() -> None:
+    """The history's counts this process holds, written before it ends (one attempt: a chart's count)."""
+    reconnect.until_done(history.flush, "writing the history's counts", give_up=lambda: True)
 
 
 def _abandon(handler: Any) -> None:

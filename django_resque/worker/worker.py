@@ -16,7 +16,7 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from .. import capacity, held_connection, inflight, queue_hints, reconnect, scripts, workers
+from .. import capacity, held_connection, history, inflight, queue_hints, reconnect, scripts, workers
 from ..exceptions import DirtyExitError
 from . import limits, perform, title, warm_up
 from .heartbeat import Heartbeat
@@ -158,6 +158,7 @@ class Worker:
 
     def unregister(self) -> bool:
         self.finish_now()
+        history.flush()
         inflight.recover(self.id, DirtyExitError("Job still being processed"))
         workers.unregister_keys(self.id)
         return True

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
 
 import pytest
 import redis
 
-from django_resque import history, inflight, keys, metrics, queue, signals, workers
+from django_resque import history, inflight, keys, metrics, queue, scripts, signals, workers
 from django_resque.payload import build
 from tests.support import jobs
 
@@ -314,3 +316,62 @@ def test_a_hostile_queues_set_never_fails_the_heartbeat(fake_redis):
     workers.heartbeat(WORKER)  # the sample is in the heartbeat's MULTI: it must not raise
     assert fake_redis.hget(keys.heartbeats(), WORKER)
     assert fake_redis.hgetall(_minute(fake_redis)) == {b"sampled": b"1"}
+
+
+def _held(monkeypatch):
+    """History counts held for a minute between writes, as a busy worker holds them for a second."""
+    monkeypatch.setattr(history, "FLUSH_SECONDS", 60.0)
+
+
+def test_counts_are_held_between_writes_and_go_with_the_next_due_call(fake_redis, monkeypatch):
+    _held(monkeypatch)
+    _work_one("ok", failed=False)  # the first write of the process: at once
+    _work_one("ok", failed=False)
+    _work_one("bad", failed=True, queue_name="other")
+    assert fake_redis.hgetall(_minute(fake_redis)) == {b"processed": b"1", b"processed:mail": b"1"}
+    assert fake_redis.get(keys.stat("processed")) == b"3"  # Resque's own counters never wait
+    monkeypatch.setattr(history, "FLUSH_SECONDS", 0.0)
+    queue.push("mail", build("next", []))
+    inflight.reserve(WORKER, ["mail"])  # the next call that is due carries them
+    assert fake_redis.hgetall(_minute(fake_redis)) == {
+        b"processed": b"3",
+        b"processed:mail": b"2",
+        b"processed:other": b"1",
+        b"failed": b"1",
+        b"failed:other": b"1",
+    }
+
+
+def test_a_reserve_that_finds_nothing_writes_what_is_held(fake_redis, monkeypatch):
+    _held(monkeypatch)
+    _work_one("ok", failed=False)
+    queue.push("mail", build("second", []))
+    reserved = inflight.reserve(WORKER, ["mail"])
+    assert inflight.reserve(WORKER, ["mail"], inflight.Finished(reserved.record, failed=False)) is None
+    assert fake_redis.hget(_minute(fake_redis), "processed:mail") == b"2"
+
+
+def test_the_heartbeat_writes_what_a_long_job_would_hold_back(fake_redis, monkeypatch):
+    _held(monkeypatch)
+    _work_one("ok", failed=False)
+    _work_one("ok", failed=False)
+    workers.heartbeat(WORKER)
+    assert fake_redis.hget(_minute(fake_redis), "processed") == b"2"
+
+
+def test_a_forked_process_leaves_its_parents_counts_to_the_parent(fake_redis, monkeypatch):
+    _held(monkeypatch)
+    _work_one("ok", failed=False)
+    _work_one("ok", failed=False)  # held in this process
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child only reports what it holds
+        os._exit(0 if history.script_args(flush=True)[2] == "" else 1)
+    assert os.waitpid(child, 0)[1] == 0
+    assert json.loads(history.script_args(flush=True)[2]) == ["processed", 1, "processed:mail", 1]
+
+
+@pytest.mark.parametrize("counts", ["not json", '{"processed": 1}', '["processed", "many", 7, 1]', '["processed"]'])
+def test_counts_another_program_sent_are_left_alone(fake_redis, counts):
+    prefix, ttl = history._writing()
+    assert scripts.run(scripts.ADD_TO_HISTORY, [], [prefix, ttl, counts, "-"]) == 1
+    assert fake_redis.hgetall(_minute(fake_redis)) == {}

@@ -21,7 +21,11 @@ def _figures(client) -> dict[str, int]:
     return total
 
 
-@pytest.mark.parametrize("mode", [[], ["--no-fork"]], ids=["fork", "no-fork"])
+# Each mode writes its counts its own way: the worker's reserves (fork per job, --no-fork),
+# the job process's own before it ends (--jobs-per-fork), all held up to a second.
+@pytest.mark.parametrize(
+    "mode", [[], ["--no-fork"], ["--jobs-per-fork", "2"]], ids=["fork", "no-fork", "jobs-per-fork"]
+)
 def test_a_real_worker_writes_history_that_expires(real_redis, start_worker, monkeypatch, mode):
     monkeypatch.setenv("RESQUE_TEST_SETTINGS", json.dumps({"DURATION_METRICS": True, "HISTORY_MINUTES": 30}))
     jobs.noop.delay()
