@@ -139,11 +139,6 @@ def _sends_as_usual(conn: Any) -> bool:
     return _OWN_SEND is not None and getattr(conn.send_command, "__func__", None) is _OWN_SEND
 
 
-def text(value: bytes | str) -> str:
-    """A reply as str (our clients return bytes)."""
-    return value.decode() if isinstance(value, bytes) else value
-
-
 def describe() -> str:
     """The configured server, password masked, for messages."""
     alias = conf.get("CONNECTION")

@@ -11,7 +11,8 @@ import logging
 from collections.abc import Iterable
 
 from . import conf, keys, registry
-from .connection import get_redis, text, translate_errors
+from .connection import get_redis, translate_errors
+from .decoding import to_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def hint_worker(queues: list[str]) -> None:
     if not unknown:
         return
     with translate_errors():
-        known |= {text(name) for name in get_redis().smembers(keys.queues())}
+        known |= {to_text(name) for name in get_redis().smembers(keys.queues())}  # any bytes: not all ours
     for queue in unknown:
         logger.warning(
             "Queue %r has never had a job and no registered job uses it%s; working it anyway.",

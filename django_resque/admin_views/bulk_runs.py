@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import keys
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import to_text
 from ..exceptions import ResqueError
 from ..failure.bulk import OnProgress, Progress
 
@@ -72,7 +73,7 @@ def start(label: str, change: Change) -> str:
 def get(run_id: str) -> Run | None:
     """The run's last record, or None if unknown or expired."""
     with translate_errors():
-        data = {text(key): text(value) for key, value in get_redis().hgetall(keys.bulk_run(run_id)).items()}
+        data = {to_text(key): to_text(value) for key, value in get_redis().hgetall(keys.bulk_run(run_id)).items()}
     if not data:
         return None
     try:

@@ -7,7 +7,8 @@ is added to the ``<ns>:failed_queues`` set.
 from __future__ import annotations
 
 from .. import keys
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import to_text
 from .base import FailedList
 from .record import FailureRecord
 from .redis import RedisListBackend
@@ -31,7 +32,7 @@ class RedisMultiQueueFailure(RedisListBackend):
             return [FailedList(keys.failed(queue), queue)]
         with translate_errors():
             members = get_redis().smembers(keys.failed_queues())
-        names = sorted(text(member) for member in members)
+        names = sorted(to_text(member) for member in members)
         return [
             FailedList(keys.failed(name[: -len(_SUFFIX)]), name[: -len(_SUFFIX)])
             for name in names

@@ -11,7 +11,8 @@ import os
 import socket
 
 from .. import conf, keys
-from ..connection import get_redis, text, translate_errors
+from ..connection import get_redis, translate_errors
+from ..decoding import to_text
 from . import scripts
 
 
@@ -39,4 +40,4 @@ def holder() -> str | None:
     """Who holds the lock now (``host:pid``), if anyone."""
     with translate_errors():
         value = get_redis().get(keys.scheduler_master_lock())
-    return text(value) if value is not None else None
+    return to_text(value) if value is not None else None

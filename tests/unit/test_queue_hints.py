@@ -62,3 +62,12 @@ def test_a_worker_on_the_default_queue_says_nothing_though_no_job_uses_it(
     with caplog.at_level(logging.WARNING, logger="django_resque.queue_hints"):
         Worker(WorkerOptions(queues=["mail", "everything-else"], burst=True, fork=False)).work()
     assert hints(caplog) == []
+
+
+def test_a_queue_name_another_program_wrote_in_no_utf8_never_stops_a_worker_starting(fake_redis, mail_job, caplog):
+    fake_redis.sadd("resque:queues", b"\xff\xfe")
+    with caplog.at_level(logging.WARNING, logger="django_resque.queue_hints"):
+        Worker(WorkerOptions(queues=["mial"], burst=True, fork=False)).work()
+    assert hints(caplog) == [
+        "Queue 'mial' has never had a job and no registered job uses it (did you mean 'mail'?); working it anyway."
+    ]
