@@ -11,8 +11,8 @@ minute up to a second late (a heartbeat, behind a long job), and a process kille
 outright loses the counts it held: a chart's, never a job's. The depth is sampled inside
 the heartbeat's MULTI, which also folds the finished minutes into their hours (once a
 minute for the fleet); durations go by one EVAL in the duration histogram's pipeline
-(``scripts.RECORD_DURATION``: the fleet's and the job's queue's minute and hour). So an hour's counts lag by the
-minutes not folded yet (one or two). Ruby's workers write none of it (``non_writers``
+(``scripts.RECORD_DURATION``: the fleet's and the job's queue's minute and hour). So an
+hour's counts lag by the minutes not folded yet (one or two). Ruby's workers write none of it (``non_writers``
 names them), and durations recorded before they were kept per queue show only
 fleet-wide.
 
@@ -121,7 +121,8 @@ def script_args(flush: bool = False) -> tuple[str, str, str, str]:
     off), minute TTL, the counts due (JSON; '' when none is due; all with ``flush``), -.
 
     Counts handed over here are forgotten: if the call carrying them fails, they are
-    lost (a chart's count, never a job).
+    lost, and a job whose finishing call is tried again may be counted twice (a chart's
+    count, never a job: Resque's own ``stat:`` counters move with the record, exactly).
     """
     prefix, ttl = _writing()
     if not prefix:
