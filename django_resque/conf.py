@@ -61,10 +61,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 _CONNECTION_KEYS = ("REDIS_URL", "CONNECTION")
+_URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 _derived: list[Callable[[], None]] = []  # the cache_clear of every ``per_settings`` function
 
 F = TypeVar("F", bound=Callable[..., Any])
-_URL_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 
 
 @cache
@@ -89,12 +89,12 @@ def get(name: str) -> Any:
     return resque_settings()[name]
 
 
-def per_settings(function: F) -> F:
+def per_settings(function: F, maxsize: int = 128) -> F:
     """``function`` cached until the settings change: what is worked out from settings alone
     (key names, script arguments), read once per worker and not for every job. Its arguments
-    must be hashable (the last 128 kept); its value must not be mutated.
+    must be hashable (the last ``maxsize`` kept); its value must not be mutated.
     """
-    cached = lru_cache(maxsize=128)(function)
+    cached = lru_cache(maxsize=maxsize)(function)
     _derived.append(cached.cache_clear)
     return cached  # type: ignore[return-value]
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import redis
 
-from . import keys, scripts
+from . import conf, keys, scripts
 from .connection import get_redis, translate_errors
 from .decoding import content_digest, to_text
 from .exceptions import InvalidQueueNameError, MalformedPayloadError
@@ -30,16 +30,18 @@ def push(queue: str, payload: Payload) -> None:
     """Append a job: ``SADD queues`` + ``RPUSH queue:<q>`` in one step (a Lua script)."""
     if type(queue) is not str:
         check_name(queue)  # its clear error, before the cache below fails to hash it
-    queues_key, queue_key, wake_channel = _push_keys(keys.namespace(), queue)
+    queues_key, queue_key, wake_channel = _push_keys(queue)
     scripts.run(scripts.PUSH, [queues_key, queue_key], [queue, payload.encode(), wake_channel])
 
 
-@functools.lru_cache(maxsize=1024)
-def _push_keys(namespace: str, queue: str) -> tuple[str, str, str]:
-    """The keys ``push`` writes for ``queue``, its name checked: once per queue and namespace,
-    not on every ``delay()`` (~8% of its instructions). ``namespace`` is the cache's key."""
+def _push_keys_of(queue: str) -> tuple[str, str, str]:
+    """The keys ``push`` writes for ``queue``, its name checked: once per queue (until the
+    settings change, ``_push_keys``), not on every ``delay()`` (~8% of its instructions)."""
     check_name(queue)
     return keys.queues(), keys.queue(queue), keys.wake_channel()
+
+
+_push_keys = conf.per_settings(_push_keys_of, maxsize=1024)
 
 
 def push_many(jobs: Iterable[tuple[str, Payload]]) -> int:
