@@ -49,7 +49,8 @@ def now_text() -> str:
     now = time.time()
     second = int(now)
     micro = int((now - second) * 1_000_000)
-    return f"{_second_text(second)}.{micro:06d}+00:00" if micro else f"{_second_text(second)}+00:00"
+    stamp = _second_text(second)
+    return f"{stamp}.{micro:06d}+00:00" if micro else f"{stamp}+00:00"
 
 
 @functools.lru_cache(maxsize=1)
